@@ -30,3 +30,16 @@ def cli(capsys):
         return code, out.out, out.err
 
     return run
+
+
+FAST = [
+    "data.synthetic.n_users=300", "data.synthetic.n_items=150", "embed.cf.epochs=10", "embed.cf.eval_every=5",
+    "quantizer.codebook_sizes=[8,8,8]", "quantizer.epochs=30", "quantizer.hidden_dims=[64,32]",
+    "quantizer.code_dim=16",
+]
+
+
+@pytest.fixture(autouse=True)
+def _cache_dir(tmp_path_factory, monkeypatch):
+    """Text-embedding cache shared by the session's tests, never the user's home."""
+    monkeypatch.setenv("UNISID_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))

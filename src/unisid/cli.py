@@ -91,6 +91,46 @@ def compare(
     console.print(table)
 
 
+@app.command("tokenize")
+def tokenize_cmd(
+    config: Annotated[Path, typer.Argument(help="Experiment YAML (see configs/)")],
+    overrides: SetOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Run directory (default: runs/<name>-<hash>)")] = None,
+) -> None:
+    """Turn a dataset into semantic IDs: embeddings -> fusion -> quantization -> sids.json + SID report."""
+    from unisid.config import load_config
+    from unisid.pipeline import tokenize
+    from unisid.runs import Run, default_run_dir
+
+    cfg = load_config(config, overrides or [])
+    run = Run(out or default_run_dir(cfg), cfg)
+    tok = tokenize(run, cfg)
+    _print_sid_summary(tok.report)
+    console.print(f"run directory: [bold]{run.root}[/bold]  (sids.json, sid_report.json, sid_report.png)")
+
+
+def _print_sid_summary(rep: dict) -> None:
+    table = Table(title=f"SIDs: {rep['n_items']:,} items, {rep['n_levels']} levels, fusion={rep.get('fusion')}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_row("collision rate (before handling)", f"{rep['collision_rate_before']:.4f}")
+    table.add_row("collision rate", f"{rep['collision_rate']:.4f}")
+    for lv in rep["levels"]:
+        table.add_row(f"level {lv['level']} codes used / size", f"{lv['codes_used']}/{lv['codebook_size']} "
+                      f"(perplexity {lv['perplexity']:.1f})")
+    s, c = rep["semantic_consistency"], rep["collaborative_consistency"]
+    table.add_row("text cosine L1 / L1+2 / random", f"{s['level1']:.3f} / {s['level12']:.3f} / {s['random']:.3f}")
+    table.add_row("CF cosine L1 / L1+2 / random", f"{c['level1']:.3f} / {c['level12']:.3f} / {c['random']:.3f}")
+    table.add_row("co-interaction L1 / L1+2 / random",
+                  f"{c['co_interaction_level1']:.4f} / {c['co_interaction_level12']:.4f} / {c['co_interaction_random']:.4f}")
+    if "category_purity_level1" in rep:
+        table.add_row("category purity L1 (majority baseline)",
+                      f"{rep['category_purity_level1']:.3f} ({rep['category_purity_random']:.3f})")
+    if "gates" in rep:
+        table.add_row("gate mean (text weight)", f"{rep['gates']['mean']:.3f}")
+    console.print(table)
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="unisid")

@@ -59,8 +59,8 @@ class TextEmbedConfig(Strict):
 class CFEmbedConfig(Strict):
     dim: int = 64
     layers: int = 3
-    epochs: int = 60
-    batch_size: int = 2048
+    epochs: int = 100
+    batch_size: int = 4096
     lr: float = 0.005
     weight_decay: float = 1e-4
     eval_every: int = 5

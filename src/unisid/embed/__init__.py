@@ -1,0 +1,1 @@
+"""Item embeddings: text (sentence-transformers) and collaborative (LightGCN)."""

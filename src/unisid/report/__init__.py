@@ -1,0 +1,1 @@
+"""Reports: SID quality (JSON + PNG)."""

@@ -1,0 +1,46 @@
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from unisid.report.sid_report import (
+    category_purity,
+    co_interaction_rate,
+    level_usage,
+    random_pair_cosine,
+    sid_report,
+    within_group_cosine,
+)
+
+
+def test_within_group_cosine_hand_computed():
+    emb = np.array([[1, 0], [1, 0], [0, 1], [1, 1]], dtype=float)
+    groups = np.array([0, 0, 1, 1])
+    # pairs: (0,1) cos 1 ; (2,3) cos 1/sqrt2
+    assert within_group_cosine(emb, groups) == pytest.approx((1 + 1 / math.sqrt(2)) / 2)
+    allpairs = [1, 0, 1 / math.sqrt(2), 0, 1 / math.sqrt(2), 1 / math.sqrt(2)]
+    assert random_pair_cosine(emb) == pytest.approx(np.mean(allpairs))
+
+
+def test_co_interaction_rate():
+    # users: u0 -> items 0,1 ; u1 -> items 2,3 ; u2 -> item 0,2
+    m = sp.csr_matrix(np.array([[1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 1, 0]]))
+    assert co_interaction_rate(m, np.array([0, 0, 1, 1])) == 1.0  # (0,1) and (2,3) both co-interacted
+    assert co_interaction_rate(m, np.array([0, 1, 0, 1])) == 0.5  # (0,2) yes, (1,3) no
+    assert co_interaction_rate(m, None) == pytest.approx(3 / 6)
+
+
+def test_usage_perplexity_and_purity():
+    codes = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    lv = level_usage(codes, [4, 2])
+    assert lv[0]["codes_used"] == 2 and lv[0]["usage"] == 0.5 and lv[0]["perplexity"] == pytest.approx(2.0)
+    assert category_purity(codes, ["a", "a", "a", "b"]) == 0.75
+
+
+def test_report_collisions_and_gates():
+    codes = np.array([[0, 0], [0, 0], [1, 1]])
+    rep = sid_report(codes, [2, 2], np.eye(3), np.eye(3), sp.csr_matrix(np.ones((2, 3))), ["x", "y", "x"],
+                     gates=np.array([0.2, 0.4, 0.9]), cold=np.array([False, False, True]))
+    assert rep["collision_rate"] == pytest.approx(1 / 3)
+    assert rep["gates"]["mean_cold_items"] == pytest.approx(0.9)
