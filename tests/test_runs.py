@@ -49,3 +49,20 @@ def test_stage_must_write_outputs(tmp_path):
     run = Run(tmp_path / "r", load_config(None))
     with pytest.raises(RuntimeError, match="did not write"):
         run.stage("c", {}, ["c.json"], lambda: None)
+
+
+def test_downstream_stage_reruns_when_its_input_changes(tmp_path):
+    run = Run(tmp_path / "r", load_config(None))
+    run.stage("up", {}, ["up.npy"], lambda: write_npy(run.path("up.npy"), np.zeros(2)))
+    calls = []
+
+    def down():
+        calls.append(1)
+        write_npy(run.path("down.npy"), np.load(run.path("up.npy")) + 1)
+
+    run.stage("down", {}, ["down.npy"], down, inputs=["up.npy"])
+    run.stage("down", {}, ["down.npy"], down, inputs=["up.npy"])
+    assert len(calls) == 1
+    write_npy(run.path("up.npy"), np.ones(2))  # upstream re-computed with a new result
+    run.stage("down", {}, ["down.npy"], down, inputs=["up.npy"])
+    assert len(calls) == 2 and np.load(run.path("down.npy")).tolist() == [2, 2]

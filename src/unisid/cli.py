@@ -109,6 +109,43 @@ def tokenize_cmd(
     console.print(f"run directory: [bold]{run.root}[/bold]  (sids.json, sid_report.json, sid_report.png)")
 
 
+@app.command("run")
+def run_cmd(
+    config: Annotated[Path, typer.Argument(help="Experiment YAML (see configs/)")],
+    overrides: SetOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Run directory (default: runs/<name>-<hash>)")] = None,
+) -> None:
+    """End to end: data -> embeddings -> fusion -> SIDs -> recommender -> evaluation -> report.html.
+    Every stage is cached in the run directory; re-running resumes where it stopped."""
+    from unisid.config import load_config
+    from unisid.pipeline import run_experiment
+    from unisid.runs import Run, default_run_dir
+
+    cfg = load_config(config, overrides or [])
+    run = Run(out or default_run_dir(cfg), cfg)
+    metrics = run_experiment(run, cfg)
+    table = Table(title=f"{cfg.name}: test metrics ({cfg.recommender.backbone})")
+    for k in ("recall@5", "recall@10", "ndcg@5", "ndcg@10"):
+        table.add_column(k, justify="right")
+    table.add_row(*(f"{metrics['test'][k]:.4f}" for k in ("recall@5", "recall@10", "ndcg@5", "ndcg@10")))
+    console.print(table)
+    console.print(f"run directory: [bold]{run.root}[/bold]  (metrics.json, report.html)")
+
+
+@app.command("report")
+def report_cmd(run_dir: Annotated[Path, typer.Argument(help="A run directory")]) -> None:
+    """(Re)write RUN_DIR/report.html from the run's artifacts."""
+    from unisid.config import load_config
+    from unisid.data import load_dataset
+    from unisid.report.html import write_report
+
+    if not (run_dir / "config.yaml").exists():
+        raise UnisidError(f"{run_dir} is not a run directory (no config.yaml)")
+    cfg = load_config(run_dir / "config.yaml")
+    out = write_report(run_dir, load_dataset(cfg.data.path, cfg.data, warn=False))
+    console.print(f"wrote {out}")
+
+
 def _print_sid_summary(rep: dict) -> None:
     table = Table(title=f"SIDs: {rep['n_items']:,} items, {rep['n_levels']} levels, fusion={rep.get('fusion')}")
     table.add_column("figure")

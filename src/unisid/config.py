@@ -72,12 +72,72 @@ class EmbedConfig(Strict):
     cf: CFEmbedConfig = Field(default_factory=CFEmbedConfig)
 
 
+class UQFConfig(Strict):
+    """Unified Q-Former. Every component can be switched off for ablations."""
+
+    dim: int = 256
+    """Size of the unified embedding."""
+    hidden: int = 128
+    """Width of the Q-Former branches (queries, tokens)."""
+    ffn_mult: int = 2
+    use_queries: bool = True
+    """False: each branch is mean-pooled over its tokens instead of attended by queries."""
+    n_queries: int = 8
+    layers: int = 2
+    heads: int = 4
+    dropout: float = 0.1
+    text_tokens: Literal["encoder", "segments"] = "segments"
+    """``encoder``: the sentence encoder's token states (needs embed.text.token_states: true);
+    ``segments``: the pooled text vector split into ``text_segments`` pieces (cheap)."""
+    text_segments: int = 8
+    cf_neighbors: int = 5
+    """Collaborative tokens: LightGCN's per-layer outputs plus the top-n co-interacted neighbours."""
+    gate: Literal["adaptive", "fixed"] = "adaptive"
+    struct_positives: int = 10
+    """Structural positives: an item's top co-interacted items in train."""
+    semantic_positives: int = 10
+    """Semantic positives: an item's nearest neighbours in text-embedding space."""
+    lambda_struct: float = 1.0
+    lambda_sem: float = 0.5
+    lambda_text_pred: float = 0.3
+    """Cross-modal alignment: the unified embedding must identify the item's own text view..."""
+    lambda_cf_pred: float = 0.3
+    """...and its own collaborative view (in-batch InfoNCE)."""
+    temperature: float = 0.1
+    p_drop_cf: float = 0.3
+    p_drop_text: float = 0.1
+    epochs: int = 30
+    batch_size: int = 256
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    mixed_precision: Literal["no", "bf16"] = "bf16"
+    """bf16 autocast (on CPU only where the CPU supports bf16)."""
+
+
+class UngerConfig(Strict):
+    """UNGER-style integration: AdaLN modality adaptation, alignment + next-item objectives."""
+
+    dim: int = 256
+    lambda_align: float = 1.0
+    lambda_next: float = 1.0
+    temperature: float = 0.1
+    seq_layers: int = 1
+    heads: int = 4
+    dropout: float = 0.1
+    epochs: int = 20
+    batch_size: int = 256
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+
+
 class FusionConfig(Strict):
     method: str = "concat"
     normalize: bool = True
     """L2-normalise each modality before fusing (so neither dominates by scale)."""
     cf_weight: float = 1.0
     """concat: scale of the collaborative part after normalisation."""
+    uqf: UQFConfig = Field(default_factory=UQFConfig)
+    unger: UngerConfig = Field(default_factory=UngerConfig)
 
 
 class QuantizerConfig(Strict):
@@ -101,6 +161,44 @@ class QuantizerConfig(Strict):
     kmeans_iters: int = 25
 
 
+class TigerConfig(Strict):
+    """TIGER-style encoder-decoder (HF T5) trained from scratch over SID tokens."""
+
+    d_model: int = 128
+    d_ff: int = 1024
+    num_layers: int = 4
+    num_decoder_layers: int = 4
+    num_heads: int = 6
+    d_kv: int = 64
+    dropout: float = 0.1
+    user_tokens: int = 2000
+    """Hashed user-id buckets prepended to the input (TIGER); 0 disables them."""
+    epochs: int = 30
+    batch_size: int = 256
+    lr: float = 2e-3
+    warmup_steps: int = 200
+    weight_decay: float = 0.01
+    grad_clip: float = 1.0
+    patience: int = 3
+    """Epochs without a better validation NDCG@10 before stopping."""
+    valid_users: int | None = 2000
+    """Users sampled (fixed seed) for the per-epoch validation; None = all."""
+    beam: int = 20
+    eval_batch_size: int = 128
+    mixed_precision: Literal["no", "bf16"] = "bf16"
+    distill_weight: float = 0.0
+    """UNGER intra-modality distillation: weight of the loss pulling the decoder's representation
+    towards the target item's unified (pre-quantization) embedding; 0 = off."""
+
+
+class RecommenderConfig(Strict):
+    backbone: str = "tiger"
+    topk: int = 20
+    exclude_history: bool = False
+    """Remove items already in the user's history from the ranked list (classical baselines)."""
+    tiger: TigerConfig = Field(default_factory=TigerConfig)
+
+
 class SidsConfig(Strict):
     import_path: str | None = Field(default=None, alias="import")
     """Adopt an external SID file (LC-Rec index format) instead of tokenizing."""
@@ -114,6 +212,7 @@ class Config(Strict):
     fusion: FusionConfig = Field(default_factory=FusionConfig)
     quantizer: QuantizerConfig = Field(default_factory=QuantizerConfig)
     sids: SidsConfig = Field(default_factory=SidsConfig)
+    recommender: RecommenderConfig = Field(default_factory=RecommenderConfig)
 
     def dump(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)

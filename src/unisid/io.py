@@ -96,6 +96,20 @@ def write_safetensors(path: str | os.PathLike, tensors: dict) -> None:
         save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(tmp))
 
 
+def write_model(path: str | os.PathLike, model) -> None:
+    """A module's weights as safetensors; tied (shared) tensors are stored once."""
+    from safetensors.torch import save_model
+
+    with atomic_path(path) as tmp:
+        save_model(model, str(tmp))
+
+
+def read_model(path: str | os.PathLike, model) -> None:
+    from safetensors.torch import load_model
+
+    load_model(model, str(path))
+
+
 def read_safetensors(path: str | os.PathLike) -> dict:
     from safetensors.torch import load_file
 

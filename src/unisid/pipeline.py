@@ -92,7 +92,7 @@ def tokenize(run: Run, cfg: Config) -> Tokenized:
             write_json(run.path("quantize/log.json"), {"imported_from": str(imp), "codebook_sizes": sizes})
 
         run.stage("import_sids", sid_key, ["quantize/codes.npy", "quantize/codes_raw.npy", "sids.json",
-                                           "quantize/log.json"], do_import)
+                                           "quantize/log.json"], do_import, inputs=cf_out)
         unified = None
         extras: dict[str, np.ndarray] = {}
     else:
@@ -112,7 +112,8 @@ def tokenize(run: Run, cfg: Config) -> Tokenized:
             write_npz(run.path("fuse/extras.npz"), **out.extras)
             write_json(run.path("fuse/log.json"), out.log)
 
-        run.stage("fuse", fuse_key, ["fuse/unified.npy", "fuse/extras.npz", "fuse/log.json"], do_fuse)
+        run.stage("fuse", fuse_key, ["fuse/unified.npy", "fuse/extras.npz", "fuse/log.json"], do_fuse,
+                  inputs=text_out + cf_out)
         unified = read_npy(run.path("fuse/unified.npy"))
         extras = read_npz(run.path("fuse/extras.npz"))
 
@@ -135,7 +136,7 @@ def tokenize(run: Run, cfg: Config) -> Tokenized:
 
         run.stage("quantize", sid_key, ["quantize/codes_raw.npy", "quantize/codes.npy",
                                         "quantize/quantizer.safetensors", "quantize/log.json", "sids.json"],
-                  do_quantize)
+                  do_quantize, inputs=["fuse/unified.npy"])
 
     codes = read_npy(run.path("quantize/codes.npy"))
     qlog = read_json(run.path("quantize/log.json"))
@@ -153,5 +154,56 @@ def tokenize(run: Run, cfg: Config) -> Tokenized:
         write_json(run.path("sid_report.json"), rep)
         plot_sid_report(codes, rep, run.path("sid_report.png"), title=f"{ds.name}: {rep['fusion']} / {rep['quantizer']}")
 
-    run.stage("sid_report", {"sids": sid_key, "v": 1}, ["sid_report.json", "sid_report.png"], do_report)
+    report_inputs = ["quantize/codes.npy", "quantize/codes_raw.npy", "quantize/log.json", "embed/text.npy", "embed/cf.npy"]
+    if not cfg.sids.import_path:
+        report_inputs.append("fuse/extras.npz")
+    run.stage("sid_report", {"sids": sid_key, "v": 1}, ["sid_report.json", "sid_report.png"], do_report,
+              inputs=report_inputs)
     return Tokenized(ds, split, codes, sizes, unified, read_json(run.path("sid_report.json")), sid_key)
+
+
+def run_experiment(run: Run, cfg: Config) -> dict:
+    """data -> (tokenize) -> recommender -> evaluation -> report. Returns metrics.json's content."""
+    from unisid.evaluate import evaluate_rankings, save_per_user
+    from unisid.recommend import BACKBONES, RecContext
+
+    backbone = BACKBONES.get(cfg.recommender.backbone)
+    if backbone.needs_sids:
+        tok = tokenize(run, cfg)
+        ds, split = tok.dataset, tok.split
+        ctx = RecContext(cfg, run, ds, split, tok.codes, tok.codebook_sizes, tok.unified)
+        rec_inputs = ["quantize/codes.npy"] + (["fuse/unified.npy"] if tok.unified is not None else [])
+        sid_key = tok.key
+    else:
+        ds, split = prepare_data(run, cfg)
+        ctx = RecContext(cfg, run, ds, split)
+        rec_inputs, sid_key = [], None
+    rec_key = {"recommender": cfg.recommender.model_dump(), "sids": sid_key, "data": run.manifest["data_hash"],
+               "seed": cfg.seed, "max_history": cfg.data.max_history}
+
+    def do_recommend() -> None:
+        r = backbone.fn(ctx)
+        write_npy(run.path("rankings/valid.npy"), r.valid)
+        write_npy(run.path("rankings/test.npy"), r.test)
+        write_json(run.path("rec/history.json"), r.history)
+
+    run.stage("recommend", rec_key, ["rankings/valid.npy", "rankings/test.npy", "rec/history.json"], do_recommend,
+              inputs=rec_inputs)
+
+    def do_evaluate() -> None:
+        metrics = {}
+        for stage in ("valid", "test"):
+            ranked = read_npy(run.path(f"rankings/{stage}.npy"))
+            mean, per_user = evaluate_rankings([r[r >= 0] for r in ranked], split.targets(stage), ds.n_items)
+            metrics[stage] = mean
+            save_per_user(run.root, stage, ds.user_ids, per_user)
+        write_json(run.path("metrics.json"), metrics)
+
+    run.stage("evaluate", {"v": 1}, ["metrics.json", "per_user/valid.npz", "per_user/test.npz"], do_evaluate,
+              inputs=["rankings/valid.npy", "rankings/test.npy"])
+
+    from unisid.report.html import write_report
+
+    rep_inputs = ["metrics.json", "rec/history.json"] + (["sids.json", "sid_report.json"] if backbone.needs_sids else [])
+    run.stage("report", {"v": 1}, ["report.html"], lambda: write_report(run.root, ds), inputs=rep_inputs)
+    return read_json(run.path("metrics.json"))

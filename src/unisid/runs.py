@@ -86,7 +86,13 @@ class Run:
     def _marker(self, name: str) -> Path:
         return self.root / "stages" / f"{name}.json"
 
-    def is_done(self, name: str, key: Any, outputs: list[str]) -> bool:
+    def _full_key(self, key: Any, inputs: list[str]) -> str:
+        """Config key plus the checksum of every input artifact: a stage reruns when what it
+        reads changed, even if its own config did not."""
+        sums = {rel: sha256_file(self.path(rel)) if self.path(rel).exists() else None for rel in inputs}
+        return stable_hash({"key": key, "inputs": sums})
+
+    def is_done(self, name: str, key: Any, outputs: list[str], inputs: list[str] = ()) -> bool:
         marker = self._marker(name)
         if not marker.exists():
             return False
@@ -94,7 +100,7 @@ class Run:
             info = read_json(marker)
         except Exception:
             return False
-        if info.get("key") != stable_hash(key):
+        if info.get("key") != self._full_key(key, list(inputs)):
             return False
         sums = info.get("outputs", {})
         for rel in outputs:
@@ -103,9 +109,10 @@ class Run:
                 return False
         return True
 
-    def stage(self, name: str, key: Any, outputs: list[str], fn: Callable[[], Any]) -> bool:
-        """Run ``fn`` unless the stage is complete; returns True when it ran."""
-        if self.is_done(name, key, outputs):
+    def stage(self, name: str, key: Any, outputs: list[str], fn: Callable[[], Any], inputs: list[str] = ()) -> bool:
+        """Run ``fn`` unless the stage is complete; returns True when it ran. ``inputs`` are run-dir
+        artifacts the stage reads (their checksums are part of its key)."""
+        if self.is_done(name, key, outputs, inputs):
             console.print(f"[dim]stage {name}: cached[/dim]")
             self.manifest["stages"].setdefault(name, {})["skipped"] = True
             self._save_manifest()
@@ -119,7 +126,7 @@ class Run:
         if missing:
             raise RuntimeError(f"stage {name} did not write {missing}")
         sums = {rel: sha256_file(self.path(rel)) for rel in outputs}
-        write_json(self._marker(name), {"key": stable_hash(key), "outputs": sums, "finished": _now()})
+        write_json(self._marker(name), {"key": self._full_key(key, list(inputs)), "outputs": sums, "finished": _now()})
         self.manifest["stages"][name] = {"seconds": round(seconds, 3), "skipped": False, "finished": _now()}
         self._save_manifest()
         console.print(f"stage {name}: done in {seconds:.1f}s")

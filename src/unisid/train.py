@@ -21,12 +21,17 @@ def seed_everything(seed: int) -> None:
 
 
 class Trainer:
+    """Thin wrapper over one process-wide ``accelerate.Accelerator``.
+
+    Mixed precision is applied per call site with ``autocast()`` (bf16 where the device supports
+    it), since accelerate's state is a process singleton and stages differ in what they want.
+    """
+
     def __init__(self, mixed_precision: str = "no") -> None:
         from accelerate import Accelerator
 
-        if mixed_precision == "bf16" and not torch.cuda.is_available() and not _cpu_bf16_ok():
-            mixed_precision = "no"
-        self.accelerator = Accelerator(mixed_precision=mixed_precision, cpu=not torch.cuda.is_available())
+        self.accelerator = Accelerator(cpu=not torch.cuda.is_available())
+        self.bf16 = mixed_precision == "bf16" and (torch.cuda.is_available() or _cpu_bf16_ok())
 
     @property
     def device(self) -> torch.device:
@@ -46,7 +51,8 @@ class Trainer:
         return self.accelerator.unwrap_model(model)
 
     def autocast(self):
-        return self.accelerator.autocast()
+        """bf16 autocast when enabled and supported, else a no-op context."""
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
 
 
 def _cpu_bf16_ok() -> bool:
