@@ -65,3 +65,23 @@ def test_office_text_rqkmeans_zero_collisions(tmp_path):
                        "quantizer.kmeans_iters=10"])
     tok = tokenize(Run(tmp_path / "o", cfg), cfg)
     assert tok.codes.shape[0] == 2420 and tok.report["collision_rate"] == 0.0
+
+
+def test_run_tiger_end_to_end_and_compare(cli, tmp_path):
+    from tests.recommend.test_tiger import TINY
+
+    sets = [*FAST, *TINY, "recommender.tiger.epochs=2", "recommender.tiger.beam=10", "recommender.topk=10"]
+    args = sum([["--set", s] for s in sets], [])
+    code, out, err = cli("run", "configs/quickstart.yaml", *args, "--out", str(tmp_path / "a"))
+    assert code == 0, err
+    m = json.loads((tmp_path / "a" / "metrics.json").read_text())
+    assert set(m["test"]) >= {"recall@5", "recall@10", "ndcg@5", "ndcg@10"}
+    page = (tmp_path / "a" / "report.html").read_text()
+    assert "data:image/png;base64" in page and "SID prefix tree" in page and "ndcg@10" in page
+    code, _, _ = cli("run", "configs/quickstart.yaml", *args, "--set", "seed=7", "--out", str(tmp_path / "b"))
+    assert code == 0
+    code, out, _ = cli("compare", str(tmp_path / "a"), str(tmp_path / "b"))
+    assert code == 0 and "ndcg@10" in out
+    (tmp_path / "a" / "report.html").unlink()
+    code, out, _ = cli("report", str(tmp_path / "a"))
+    assert code == 0 and (tmp_path / "a" / "report.html").exists()

@@ -191,12 +191,40 @@ class TigerConfig(Strict):
     towards the target item's unified (pre-quantization) embedding; 0 = off."""
 
 
+class BaselineConfig(Strict):
+    """Classical baselines (native implementations on the shared training loop)."""
+
+    dim: int = 64
+    layers: int = 2
+    """Transformer / GRU layers (SASRec, BERT4Rec, GRU4Rec)."""
+    heads: int = 2
+    dropout: float = 0.2
+    epochs: int = 100
+    batch_size: int = 256
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    patience: int = 5
+    valid_users: int | None = None
+    sasrec_loss: Literal["ce", "bce"] = "ce"
+    """``ce``: cross-entropy over all items; ``bce``: the original paper's BCE with one negative."""
+    mask_prob: float = 0.2
+    """BERT4Rec cloze masking probability."""
+    graph_layers: int = 3
+    """LightGCN propagation layers (BPR-MF is the same model with 0 layers)."""
+    graph_lr: float = 0.005
+    graph_batch_size: int = 4096
+    graph_reg: float = 1e-4
+    graph_eval_every: int = 5
+    mixed_precision: Literal["no", "bf16"] = "no"
+
+
 class RecommenderConfig(Strict):
     backbone: str = "tiger"
     topk: int = 20
     exclude_history: bool = False
     """Remove items already in the user's history from the ranked list (classical baselines)."""
     tiger: TigerConfig = Field(default_factory=TigerConfig)
+    baseline: BaselineConfig = Field(default_factory=BaselineConfig)
 
 
 class SidsConfig(Strict):

@@ -51,22 +51,31 @@ def _layers(model, edge_index: torch.Tensor) -> torch.Tensor:
     return torch.stack(out)
 
 
-def lightgcn_recall(user_emb: torch.Tensor, item_emb: torch.Tensor, split: LeaveOneOut, stage: str,
-                    k: int = 20, batch: int = 4096) -> float:
-    """Full-ranking Recall@k with each user's train items masked (the usual CF protocol)."""
-    hits = []
-    targets = split.targets(stage)
+def rank_users(user_emb: torch.Tensor, item_emb: torch.Tensor, split: LeaveOneOut, stage: str, k: int,
+               exclude_history: bool, batch: int = 4096) -> np.ndarray:
+    """Top-k items per user by dot product, (n_users, k)."""
+    out = []
     for s in range(0, split.n_users, batch):
         users = range(s, min(s + batch, split.n_users))
         scores = user_emb[s : s + len(users)] @ item_emb.T
-        excl = [split.history(u, stage) for u in users]
-        top = topk_from_scores(scores, k, exclude=excl)
-        ranks = target_ranks(top, targets[s : s + len(users)], split.n_items)
-        hits.append(per_user_metrics(ranks, (k,))[f"recall@{k}"])
-    return float(np.concatenate(hits).mean())
+        excl = [split.history(u, stage) for u in users] if exclude_history else None
+        out.append(topk_from_scores(scores, k, exclude=excl))
+    return np.concatenate(out)
 
 
-def train_lightgcn(split: LeaveOneOut, cfg: CFEmbedConfig, seed: int = 0) -> CFEmbeddings:
+def lightgcn_metric(user_emb: torch.Tensor, item_emb: torch.Tensor, split: LeaveOneOut, stage: str,
+                    metric: str = "recall@20", exclude_history: bool = True) -> float:
+    """A full-ranking metric (``recall@k`` / ``ndcg@k``)."""
+    k = int(metric.split("@")[1])
+    top = rank_users(user_emb, item_emb, split, stage, k, exclude_history)
+    ranks = target_ranks(top, split.targets(stage), split.n_items)
+    return float(per_user_metrics(ranks, (k,))[metric].mean())
+
+
+def train_lightgcn(split: LeaveOneOut, cfg: CFEmbedConfig, seed: int = 0, metric: str = "recall@20",
+                   exclude_history: bool = True) -> CFEmbeddings:
+    """Early stopping on validation ``metric`` (train items masked when ``exclude_history``).
+    With ``cfg.layers == 0`` this is BPR-MF."""
     from torch_geometric.nn.models import LightGCN
 
     seed_everything(seed)
@@ -107,10 +116,10 @@ def train_lightgcn(split: LeaveOneOut, cfg: CFEmbedConfig, seed: int = 0) -> CFE
             model.eval()
             with torch.no_grad():
                 emb = core.get_embedding(edge_index)
-                rec = lightgcn_recall(emb[:n_users], emb[n_users:], split, "valid")
+                rec = lightgcn_metric(emb[:n_users], emb[n_users:], split, "valid", metric, exclude_history)
             if stopper.update(epoch, rec):
                 best_state = {k: v.detach().clone() for k, v in core.state_dict().items()}
-            bar.set_postfix(loss=f"{losses[-1]:.4f}", val_r20=f"{rec:.4f}")
+            bar.set_postfix(loss=f"{losses[-1]:.4f}", **{f"val_{metric}": f"{rec:.4f}"})
             if stopper.should_stop:
                 break
     if best_state is not None:
@@ -125,6 +134,6 @@ def train_lightgcn(split: LeaveOneOut, cfg: CFEmbedConfig, seed: int = 0) -> CFE
         item_layers=layers[:, n_users:].permute(1, 0, 2).cpu().numpy().astype(np.float32),
         user_emb=final[:n_users].cpu().numpy().astype(np.float32),
         cold=counts == 0,
-        log={"epochs_run": len(losses), "loss": losses, "valid_recall@20": stopper.history,
-             "best_epoch": stopper.best_step, "best_valid_recall@20": stopper.best},
+        log={"epochs_run": len(losses), "loss": losses, f"valid_{metric}": stopper.history,
+             "best_epoch": stopper.best_step, f"best_valid_{metric}": stopper.best},
     )

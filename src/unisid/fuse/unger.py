@@ -84,7 +84,6 @@ def unger(inputs: FusionInputs, fcfg: FusionConfig) -> FusionOutput:
     text = torch.from_numpy(inputs.text.astype(np.float32))
     cf = torch.from_numpy(inputs.cf.astype(np.float32))
     cold = torch.from_numpy(inputs.cf_cold.astype(bool))
-    n = len(text)
     max_len = inputs.split.max_history
     seqs, _ = _sequences(inputs, max_len)
     integ = AdaLNIntegrator(text.shape[1], cf.shape[1], cfg.dim)
