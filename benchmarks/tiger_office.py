@@ -68,6 +68,7 @@ def main() -> None:
     ap.add_argument("--fusions", nargs="+", default=["text", "cf", "concat", "unger", "uqf"])
     ap.add_argument("--seeds", nargs="+", type=int, default=[42, 43, 44])
     ap.add_argument("--multi", nargs="+", default=["text", "uqf"])
+    ap.add_argument("--set", dest="sets", nargs="*", default=[], help="extra overrides for every run (k=v)")
     args = ap.parse_args()
     from unisid.evaluate import compare_runs
 
@@ -76,7 +77,8 @@ def main() -> None:
     for f in args.fusions:
         for seed in args.seeds if f in args.multi else args.seeds[:1]:
             run = ROOT / "runs" / "bench" / f"office-{f}-tiger-s{seed}"
-            cmd = ["unisid", "run", f"configs/office-{f}-tiger.yaml", "--set", f"seed={seed}", "--out", str(run)]
+            extra = sum([["--set", kv] for kv in args.sets], [])
+            cmd = ["unisid", "run", f"configs/office-{f}-tiger.yaml", "--set", f"seed={seed}", *extra, "--out", str(run)]
             commands.append(" ".join(cmd))
             subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             runs.setdefault(f, []).append(run)
@@ -91,6 +93,8 @@ def main() -> None:
         stage_rows.append({"fusion": f, **{k: v["seconds"] for k, v in st.items()},
                            "samples/s": float(np.median(hist["samples_per_s"])), "best epoch": hist["best_epoch"]})
     md = header("TIGER on Amazon Office: SIDs from each fusion (test, full ranking)")
+    if args.sets:
+        md += f"**Reduced budget**: every run with {' '.join('`' + kv + '`' for kv in args.sets)}.\n\n"
     md += "Commands:\n\n" + "".join(f"- `{c}`\n" for c in commands) + "\n## Test metrics (mean over seeds)\n\n"
     md += table(rows, list(rows[0]))
     if "text" in runs and "uqf" in runs:
