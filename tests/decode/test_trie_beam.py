@@ -30,7 +30,7 @@ def _table_model(seed=0, batch=3, k=4):
             return tables[0][rows_user, :, k], cache
         return tables[level][rows_user, :, prev], cache
 
-    def reorder(cache, idx):
+    def reorder(cache, idx, expand):
         return cache[idx]
 
     def exhaustive(user):

@@ -2,9 +2,11 @@
 
 The model is abstracted as a ``step`` function returning log-probabilities over the level's K
 codes (normalised over the model's full vocabulary, so scores are true sequence
-log-probabilities) and the new cache; ``reorder(cache, idx)`` selects rows of the cache. Level 0
-runs once per user (B rows: every beam would be the same), then the cache is expanded to B*W
-beams; later levels run once per beam. The trie mask for every beam of every user is one gather
+log-probabilities) and the new cache; ``reorder(cache, idx, expand)`` selects rows of the cache.
+Level 0 runs once per user (B rows: every beam would be the same), then the cache is expanded to
+B*W beams (``expand=True``); later levels run once per beam and reorders never move a row to
+another user's block (``expand=False``), so per-user state such as cross-attention keys/values
+need not be touched. The trie mask for every beam of every user is one gather
 per step; there is no Python loop over users or beams.
 """
 
@@ -19,7 +21,7 @@ import torch
 from unisid.decode.trie import SIDTrie
 
 StepFn = Callable[[int, torch.Tensor | None, Any], tuple[torch.Tensor, Any]]
-ReorderFn = Callable[[Any, torch.Tensor], Any]
+ReorderFn = Callable[[Any, torch.Tensor, bool], Any]
 
 
 @torch.no_grad()
@@ -60,7 +62,7 @@ def constrained_beam_search(
         if level < trie.n_levels - 1:
             # level 0: row b of the cache -> rows b*W..b*W+W-1 ; later: pick each beam's parent
             rows = parent + (torch.arange(batch).unsqueeze(1) if level == 0 else base)
-            cache = reorder(cache, rows.view(-1))
+            cache = reorder(cache, rows.view(-1), level == 0)
     items = trie.leaf_item[nodes]  # (B, W)
     items = torch.where(torch.isfinite(scores), items, torch.full_like(items, -1))
     return items[:, :topk].numpy(), scores[:, :topk].numpy()

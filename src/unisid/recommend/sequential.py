@@ -39,7 +39,6 @@ class SeqEncoder(nn.Module):
         self.drop = nn.Dropout(cfg.dropout)
         if kind == "gru4rec":
             self.gru = nn.GRU(d, d, cfg.layers, batch_first=True, dropout=cfg.dropout if cfg.layers > 1 else 0.0)
-            self.gru_out = nn.Linear(d, d)  # GRU states are tanh-bounded; a dense layer lets scores scale
         else:
             self.pos = nn.Embedding(max_len, d)
             self.layers = nn.ModuleList([
@@ -53,7 +52,7 @@ class SeqEncoder(nn.Module):
         """ids (B, T) shifted -> hidden states (B, T, d)."""
         x = self.drop(self.item(ids))
         if self.kind == "gru4rec":
-            return self.gru_out(self.gru(x)[0])
+            return self.gru(x)[0]
         b, t = ids.shape
         x = x + self.pos(torch.arange(t, device=ids.device))
         pad = ids == 0

@@ -99,8 +99,11 @@ class TigerTask(Task):
             logp = torch.log_softmax(out.logits[:, -1].float(), -1)  # (rows, V)
             return logp[:, offsets[level] : offsets[level] + sizes[level]], out.past_key_values
 
-        def reorder(cache, idx):
-            cache.reorder_cache(idx)
+        def reorder(cache, idx, expand):
+            if expand:  # level 0 -> beams: copy every user's cache W times (self and cross attention)
+                cache.reorder_cache(idx)
+            else:  # within-user reorder: cross-attention K/V are identical across a user's beams
+                cache.self_attention_cache.reorder_cache(idx)
             return cache
 
         return constrained_beam_search(step, reorder, None, b, self.trie, beam, topk)
