@@ -43,7 +43,7 @@ def main() -> None:
     md = header("Amazon Office: baselines and generative models side by side (test, full ranking)")
     md += ("Leave-one-out, full ranking over all 2,420 items, one held-out item per user (Recall@K = HR@K). "
            "Generated from the run directories by this script. `epochs` = training budget and best (early-stopped) "
-           "epoch: the TIGER rows so far had a reduced 10-epoch budget on this 2-core CPU and were still improving "
+           "epoch: the TIGER rows had a reduced 10-epoch budget on this 2-core CPU and were still improving "
            "when it ran out (see tiger_office.md), so they are not a fair comparison yet.\n\n")
     md += table(rows, list(rows[0]) if rows else [], {"train s": "{:.0f}"})
     (RESULTS / "office_table.md").write_text(md)
