@@ -91,6 +91,15 @@ def compare(
     console.print(table)
 
 
+def _open_run(config: Path, overrides: list[str] | None, out: Path | None):
+    """Resolved config and its run directory (default runs/<name>-<config hash>)."""
+    from unisid.config import load_config
+    from unisid.runs import Run, default_run_dir
+
+    cfg = load_config(config, overrides or [])
+    return cfg, Run(out or default_run_dir(cfg), cfg)
+
+
 @app.command("tokenize")
 def tokenize_cmd(
     config: Annotated[Path, typer.Argument(help="Experiment YAML (see configs/)")],
@@ -98,12 +107,9 @@ def tokenize_cmd(
     out: Annotated[Path | None, typer.Option("--out", help="Run directory (default: runs/<name>-<hash>)")] = None,
 ) -> None:
     """Turn a dataset into semantic IDs: embeddings -> fusion -> quantization -> sids.json + SID report."""
-    from unisid.config import load_config
     from unisid.pipeline import tokenize
-    from unisid.runs import Run, default_run_dir
 
-    cfg = load_config(config, overrides or [])
-    run = Run(out or default_run_dir(cfg), cfg)
+    cfg, run = _open_run(config, overrides, out)
     tok = tokenize(run, cfg)
     _print_sid_summary(tok.report)
     console.print(f"run directory: [bold]{run.root}[/bold]  (sids.json, sid_report.json, sid_report.png)")
@@ -117,12 +123,9 @@ def run_cmd(
 ) -> None:
     """End to end: data -> embeddings -> fusion -> SIDs -> recommender -> evaluation -> report.html.
     Every stage is cached in the run directory; re-running resumes where it stopped."""
-    from unisid.config import load_config
     from unisid.pipeline import run_experiment
-    from unisid.runs import Run, default_run_dir
 
-    cfg = load_config(config, overrides or [])
-    run = Run(out or default_run_dir(cfg), cfg)
+    cfg, run = _open_run(config, overrides, out)
     metrics = run_experiment(run, cfg)
     table = Table(title=f"{cfg.name}: test metrics ({cfg.recommender.backbone})")
     for k in ("recall@5", "recall@10", "ndcg@5", "ndcg@10"):

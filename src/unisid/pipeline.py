@@ -145,7 +145,7 @@ def tokenize(run: Run, cfg: Config) -> Tokenized:
     # --- SID report --------------------------------------------------------------------------
     def do_report() -> None:
         rep = sid_report(
-            codes, sizes, text, cf, split.train_matrix(), ds.top_categories(),
+            codes, sizes, text, cf, split.item_cooccurrence(), ds.top_categories(),
             codes_before=read_npy(run.path("quantize/codes_raw.npy")),
             collision_info=qlog.get("collisions"), gates=extras.get("gates"), cold=cold,
         )

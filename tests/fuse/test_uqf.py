@@ -81,8 +81,10 @@ def test_gate_is_forced_by_missing_branch():
 def test_neighbors():
     import scipy.sparse as sp
 
-    m = sp.csr_matrix(np.array([[1, 1, 0, 0], [1, 1, 1, 0], [0, 0, 0, 1]]))
-    idx, cnt = co_interaction_neighbors(m, 2)
+    m = sp.csr_matrix(np.array([[1, 1, 0, 0], [1, 1, 1, 0], [0, 0, 0, 1]], dtype=np.float32))
+    from unisid.data.split import cooccurrence
+
+    idx, cnt = co_interaction_neighbors(cooccurrence(m), 2)
     assert idx[0].tolist() == [1, 2] and cnt[0].tolist() == [2, 1]
     assert idx[3].tolist() == [-1, -1]
     emb = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]])

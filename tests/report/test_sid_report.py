@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from unisid.data.split import cooccurrence
 from unisid.report.sid_report import (
     category_purity,
     co_interaction_rate,
@@ -25,7 +26,8 @@ def test_within_group_cosine_hand_computed():
 
 def test_co_interaction_rate():
     # users: u0 -> items 0,1 ; u1 -> items 2,3 ; u2 -> item 0,2
-    m = sp.csr_matrix(np.array([[1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 1, 0]]))
+    x = sp.csr_matrix(np.array([[1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 1, 0]], dtype=np.float32))
+    m = cooccurrence(x)
     assert co_interaction_rate(m, np.array([0, 0, 1, 1])) == 1.0  # (0,1) and (2,3) both co-interacted
     assert co_interaction_rate(m, np.array([0, 1, 0, 1])) == 0.5  # (0,2) yes, (1,3) no
     assert co_interaction_rate(m, None) == pytest.approx(3 / 6)
@@ -40,7 +42,7 @@ def test_usage_perplexity_and_purity():
 
 def test_report_collisions_and_gates():
     codes = np.array([[0, 0], [0, 0], [1, 1]])
-    rep = sid_report(codes, [2, 2], np.eye(3), np.eye(3), sp.csr_matrix(np.ones((2, 3))), ["x", "y", "x"],
+    rep = sid_report(codes, [2, 2], np.eye(3), np.eye(3), cooccurrence(sp.csr_matrix(np.ones((2, 3)))), ["x", "y", "x"],
                      gates=np.array([0.2, 0.4, 0.9]), cold=np.array([False, False, True]))
     assert rep["collision_rate"] == pytest.approx(1 / 3)
     assert rep["gates"]["mean_cold_items"] == pytest.approx(0.9)

@@ -16,6 +16,15 @@ import scipy.sparse as sp
 from unisid.data.dataset import Dataset
 
 
+def cooccurrence(user_item: sp.csr_matrix) -> sp.csr_matrix:
+    """(n_items, n_items) number of users who interacted with both items; zero diagonal."""
+    x = (user_item > 0).astype(np.float32)
+    co = (x.T @ x).tocsr()
+    co.setdiag(0)
+    co.eliminate_zeros()
+    return co
+
+
 @dataclass
 class LeaveOneOut:
     n_items: int
@@ -79,6 +88,9 @@ class LeaveOneOut:
         """Binary user x item matrix of train interactions."""
         u, i = self.train_interactions()
         return sp.csr_matrix((np.ones(len(u), dtype=np.float32), (u, i)), shape=(self.n_users, self.n_items))
+
+    def item_cooccurrence(self) -> sp.csr_matrix:
+        return cooccurrence(self.train_matrix())
 
     def item_train_counts(self) -> np.ndarray:
         return np.bincount(np.concatenate(self.train), minlength=self.n_items) if self.train else np.zeros(self.n_items)

@@ -6,15 +6,12 @@ import numpy as np
 import scipy.sparse as sp
 
 
-def co_interaction_neighbors(train_matrix: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top-k items co-interacted with each item in train (same user), by co-count.
+def co_interaction_neighbors(co: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k items co-interacted with each item, by co-count, from the item co-occurrence matrix
+    (``LeaveOneOut.item_cooccurrence()``).
 
     Returns ``idx`` (n, k) int64 padded with -1, and ``count`` (n, k) float32 (0 where padded).
     """
-    x = (train_matrix > 0).astype(np.float32)
-    co = (x.T @ x).tocsr()  # (n, n) co-occurrence counts
-    co.setdiag(0)
-    co.eliminate_zeros()
     n = co.shape[0]
     idx = np.full((n, k), -1, dtype=np.int64)
     cnt = np.zeros((n, k), dtype=np.float32)

@@ -129,7 +129,7 @@ def info_nce(a: torch.Tensor, b: torch.Tensor, tau: float, valid: torch.Tensor |
 class _Tokens:
     """All items' token tensors, built once; ``batch(idx)`` slices them."""
 
-    def __init__(self, inputs: FusionInputs, cfg: UQFConfig) -> None:
+    def __init__(self, inputs: FusionInputs, cfg: UQFConfig, nb_idx: np.ndarray) -> None:
         n = len(inputs.text)
         if cfg.text_tokens == "encoder":
             if inputs.text_tokens is None:
@@ -146,7 +146,6 @@ class _Tokens:
             self.text = torch.from_numpy(t.reshape(n, k, -1))  # (n, k, d_t / k)
             self.text_pad = torch.zeros(n, k, dtype=torch.bool)
         layers = torch.from_numpy(inputs.cf_layers.astype(np.float32))  # (n, L+1, d_c)
-        nb_idx, _ = co_interaction_neighbors(inputs.split.train_matrix(), cfg.cf_neighbors)
         nb = torch.from_numpy(inputs.cf.astype(np.float32))[torch.from_numpy(nb_idx).clamp_min(0)]  # (n, nb, d_c)
         nb_pad = torch.from_numpy(nb_idx < 0)
         self.cf = torch.cat([layers, nb], 1)
@@ -173,9 +172,11 @@ def uqf(inputs: FusionInputs, fcfg: FusionConfig) -> FusionOutput:
     cfg = fcfg.uqf
     seed_everything(inputs.seed)
     rng = np.random.default_rng(inputs.seed)
-    toks = _Tokens(inputs, cfg)
+    # one neighbour ranking serves both the CF tokens and the structural positives
+    ranked, _ = co_interaction_neighbors(inputs.split.item_cooccurrence(), max(cfg.cf_neighbors, cfg.struct_positives))
+    toks = _Tokens(inputs, cfg, ranked[:, : cfg.cf_neighbors])
     n = len(inputs.text)
-    struct_nb, _ = co_interaction_neighbors(inputs.split.train_matrix(), cfg.struct_positives)
+    struct_nb = ranked[:, : cfg.struct_positives]
     sem_nb = text_knn(inputs.text, cfg.semantic_positives)
     text_target = F.normalize(torch.from_numpy(inputs.text.astype(np.float32)), dim=-1)
     cf_target = F.normalize(torch.from_numpy(inputs.cf.astype(np.float32)), dim=-1)

@@ -34,14 +34,14 @@ def random_pair_cosine(emb: np.ndarray) -> float:
     return within_group_cosine(emb, np.zeros(len(emb), dtype=np.int64))
 
 
-def co_interaction_rate(train_matrix: sp.csr_matrix, groups: np.ndarray | None) -> float:
-    """Share of same-group item pairs that some user interacted with both (in train).
-    ``groups=None`` gives the rate over all item pairs (the random baseline)."""
-    x = (train_matrix > 0).astype(np.float32)
-    co = (x.T @ x).tocoo()
+def co_interaction_rate(co: sp.csr_matrix, groups: np.ndarray | None) -> float:
+    """Share of same-group item pairs that some user interacted with both (in train), from the
+    item co-occurrence matrix. ``groups=None`` gives the rate over all item pairs (the random
+    baseline)."""
+    co = co.tocoo()
     off = co.row != co.col
     r, c = co.row[off], co.col[off]
-    n = train_matrix.shape[1]
+    n = co.shape[1]
     if groups is None:
         return float(len(r) / max(1, n * (n - 1)))
     sizes = np.bincount(groups)
@@ -81,7 +81,7 @@ def sid_report(
     codebook_sizes: list[int],
     text_emb: np.ndarray,
     cf_emb: np.ndarray,
-    train_matrix: sp.csr_matrix,
+    cooccurrence: sp.csr_matrix,
     top_categories: list[str] | None = None,
     codes_before: np.ndarray | None = None,
     collision_info: dict | None = None,
@@ -109,9 +109,9 @@ def sid_report(
         "level1": within_group_cosine(cf_emb, g1),
         "level12": within_group_cosine(cf_emb, g12),
         "random": random_pair_cosine(cf_emb),
-        "co_interaction_level1": co_interaction_rate(train_matrix, g1),
-        "co_interaction_level12": co_interaction_rate(train_matrix, g12),
-        "co_interaction_random": co_interaction_rate(train_matrix, None),
+        "co_interaction_level1": co_interaction_rate(cooccurrence, g1),
+        "co_interaction_level12": co_interaction_rate(cooccurrence, g12),
+        "co_interaction_random": co_interaction_rate(cooccurrence, None),
     }
     if top_categories is not None:
         rep["category_purity_level1"] = category_purity(codes, top_categories)
