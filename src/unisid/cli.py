@@ -132,6 +132,8 @@ def run_cmd(
         table.add_column(k, justify="right")
     table.add_row(*(f"{metrics['test'][k]:.4f}" for k in ("recall@5", "recall@10", "ndcg@5", "ndcg@10")))
     console.print(table)
+    if "evaluated_users" in metrics:
+        console.print(f"(evaluated on a fixed sample of {metrics['evaluated_users']:,} users)")
     console.print(f"run directory: [bold]{run.root}[/bold]  (metrics.json, report.html)")
 
 

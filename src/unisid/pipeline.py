@@ -186,21 +186,30 @@ def run_experiment(run: Run, cfg: Config) -> dict:
         write_npy(run.path("rankings/valid.npy"), r.valid)
         write_npy(run.path("rankings/test.npy"), r.test)
         write_json(run.path("rec/history.json"), r.history)
+        if r.eval_users is not None:
+            write_npy(run.path("rankings/eval_users.npy"), np.asarray(r.eval_users, dtype=np.int64))
 
     run.stage("recommend", rec_key, ["rankings/valid.npy", "rankings/test.npy", "rec/history.json"], do_recommend,
               inputs=rec_inputs)
 
     def do_evaluate() -> None:
-        metrics = {}
+        metrics: dict = {}
+        sub = run.path("rankings/eval_users.npy")
+        users = read_npy(sub) if sub.exists() else np.arange(ds.n_users)
         for stage in ("valid", "test"):
-            ranked = read_npy(run.path(f"rankings/{stage}.npy"))
-            mean, per_user = evaluate_rankings([r[r >= 0] for r in ranked], split.targets(stage), ds.n_items)
+            ranked = read_npy(run.path(f"rankings/{stage}.npy"))[users]
+            mean, per_user = evaluate_rankings([r[r >= 0] for r in ranked], split.targets(stage)[users], ds.n_items)
             metrics[stage] = mean
-            save_per_user(run.root, stage, ds.user_ids, per_user)
+            save_per_user(run.root, stage, [ds.user_ids[u] for u in users], per_user)
+        if len(users) < ds.n_users:
+            metrics["evaluated_users"] = int(len(users))
         write_json(run.path("metrics.json"), metrics)
 
+    ev_inputs = ["rankings/valid.npy", "rankings/test.npy"]
+    if run.path("rankings/eval_users.npy").exists():
+        ev_inputs.append("rankings/eval_users.npy")
     run.stage("evaluate", {"v": 1}, ["metrics.json", "per_user/valid.npz", "per_user/test.npz"], do_evaluate,
-              inputs=["rankings/valid.npy", "rankings/test.npy"])
+              inputs=ev_inputs)
 
     from unisid.report.html import write_report
 

@@ -35,6 +35,8 @@ class Rankings:
     valid: np.ndarray  # (n_users, K) item ids, -1 padded
     test: np.ndarray
     history: dict  # per-epoch training log (loss, valid metrics...)
+    eval_users: np.ndarray | None = None
+    """Users whose rows were ranked (a documented evaluation cap); None = every user."""
 
 
 class BackboneFn(Protocol):

@@ -34,9 +34,31 @@ def _load_optim(opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], me
     opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
 
 
+def _write_weights(path: Path, model: torch.nn.Module) -> None:
+    """All weights, or only the trainable ones when part of the model is frozen (LoRA on an LLM:
+    the frozen base is reloaded from its source, not copied into every checkpoint)."""
+    params = list(model.named_parameters())
+    if all(p.requires_grad for _, p in params):
+        write_model(path, model)
+    else:
+        write_safetensors(path, {n: p.detach().contiguous() for n, p in params if p.requires_grad})
+
+
+def _read_weights(path: Path, model: torch.nn.Module) -> None:
+    if all(p.requires_grad for p in model.parameters()):
+        read_model(path, model)
+        return
+    tensors = read_safetensors(path)
+    missing = {n for n, p in model.named_parameters() if p.requires_grad} - set(tensors)
+    unexpected = model.load_state_dict(tensors, strict=False).unexpected_keys
+    if missing or unexpected:
+        raise RuntimeError(f"checkpoint {path} does not match the model (missing {sorted(missing)[:3]}, "
+                           f"unexpected {unexpected[:3]})")
+
+
 def save(folder: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, state: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    write_model(folder / "last_model.safetensors", model)
+    _write_weights(folder / "last_model.safetensors", model)
     tensors, meta = _optim_tensors(opt)
     write_safetensors(folder / "last_optim.safetensors", tensors)
     write_safetensors(folder / "last_rng.safetensors", {"torch": torch.get_rng_state()})
@@ -52,19 +74,19 @@ def load(folder: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, key: 
     state = read_json(path)
     if state.get("key") != key:
         return None
-    read_model(folder / "last_model.safetensors", model)
+    _read_weights(folder / "last_model.safetensors", model)
     _load_optim(opt, read_safetensors(folder / "last_optim.safetensors"), state.pop("optim_meta"))
     torch.set_rng_state(read_safetensors(folder / "last_rng.safetensors")["torch"])
     return state
 
 
 def save_best(folder: Path, model: torch.nn.Module) -> None:
-    write_model(folder / "best_model.safetensors", model)
+    _write_weights(folder / "best_model.safetensors", model)
 
 
 def load_best(folder: Path, model: torch.nn.Module) -> bool:
     p = folder / "best_model.safetensors"
     if not p.exists():
         return False
-    read_model(p, model)
+    _read_weights(p, model)
     return True

@@ -18,6 +18,7 @@ from unisid.io import stable_hash
 from unisid.recommend.base import Rankings, RecContext, register_backbone
 from unisid.recommend.loop import LoopConfig, Task, fit, rank_in_batches, validation_users
 from unisid.recommend.sid_vocab import PAD, SIDVocab, bucketed_batches, pad_batch
+from unisid.recommend.t5_decoder import T5BeamDecoder
 from unisid.train import seed_everything
 
 
@@ -81,32 +82,19 @@ class TigerTask(Task):
 
     @torch.no_grad()
     def beam_search(self, ids: torch.Tensor, mask: torch.Tensor, beam: int, topk: int) -> tuple[np.ndarray, np.ndarray]:
-        model = self.model
         b = len(ids)
-        enc = model.get_encoder()(input_ids=ids, attention_mask=mask).last_hidden_state  # (B, S, d)
-        emask = mask.repeat_interleave(beam, 0)  # (B*W, S)
-        enc_rep = enc.repeat_interleave(beam, 0)  # (B*W, S, d): shapes only; K/V come from the cache
-        offsets = self.vocab.offsets
-        sizes = self.vocab.codebook_sizes
+        enc = self.model.get_encoder()(input_ids=ids, attention_mask=mask).last_hidden_state  # (B, S, d)
+        dec = T5BeamDecoder(self.model, enc, mask)  # cross-attention K/V once per user, never copied per beam
+        offsets, sizes = self.vocab.offsets, self.vocab.codebook_sizes
 
         def step(level, prev, cache):
-            if prev is None:  # level 0: one row per user; cross-attention K/V computed once per user
-                out = model(encoder_outputs=(enc,), attention_mask=mask, use_cache=True,
-                            decoder_input_ids=torch.full((b, 1), PAD, dtype=torch.long))
-            else:  # cached K/V (expanded to beams) are used; encoder states are not re-projected
-                out = model(encoder_outputs=(enc_rep,), attention_mask=emask, past_key_values=cache, use_cache=True,
-                            decoder_input_ids=(prev + offsets[level - 1]).unsqueeze(1))
-            logp = torch.log_softmax(out.logits[:, -1].float(), -1)  # (rows, V)
-            return logp[:, offsets[level] : offsets[level] + sizes[level]], out.past_key_values
+            tokens = torch.full((b,), PAD, dtype=torch.long) if prev is None else prev + offsets[level - 1]
+            logits, cache = dec.step(tokens, cache, level)  # (rows, V)
+            logp = torch.log_softmax(logits.float(), -1)
+            return logp[:, offsets[level] : offsets[level] + sizes[level]], cache
 
-        def reorder(cache, idx, expand):
-            if expand:  # level 0 -> beams: copy every user's cache W times (self and cross attention)
-                cache.reorder_cache(idx)
-            else:  # within-user reorder: cross-attention K/V are identical across a user's beams
-                cache.self_attention_cache.reorder_cache(idx)
-            return cache
-
-        return constrained_beam_search(step, reorder, None, b, self.trie, beam, topk)
+        return constrained_beam_search(step, lambda cache, idx, expand: dec.reorder(cache, idx), None, b,
+                                       self.trie, beam, topk)
 
     def rank(self, users: np.ndarray, stage: str, k: int) -> np.ndarray:
         def one(batch_users: np.ndarray) -> np.ndarray:

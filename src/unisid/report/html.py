@@ -80,13 +80,16 @@ def _img(path: Path) -> str:
 
 
 def _metrics_table(metrics: dict) -> str:
+    note = (f"<p>Evaluated on a fixed sample of {metrics['evaluated_users']:,} users.</p>"
+            if "evaluated_users" in metrics else "")
+    metrics = {k: v for k, v in metrics.items() if isinstance(v, dict)}
     keys = sorted({k for v in metrics.values() for k in v}, key=lambda k: (k.split("@")[0], int(k.split("@")[1])))
     head = "".join(f"<th>{k}</th>" for k in keys)
     body = "".join(
         f"<tr><td>{stage}</td>" + "".join(f"<td>{metrics[stage].get(k, float('nan')):.4f}</td>" for k in keys) + "</tr>"
         for stage in metrics
     )
-    return f"<table><tr><th>split</th>{head}</tr>{body}</table>"
+    return f"{note}<table><tr><th>split</th>{head}</tr>{body}</table>"
 
 
 def _sid_table(rep: dict) -> str:

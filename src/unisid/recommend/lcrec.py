@@ -1,0 +1,182 @@
+"""LC-Rec-style LLM recommender: SID codes become new tokens of a causal LM, fine-tuned with LoRA
+(plus the new tokens' embedding/output rows) on multi-task alignment prompts, decoded with the
+trie-constrained beam search shared with TIGER (``unisid.decode``).
+
+Training runs on the shared loop (``recommend.loop.fit``: accelerate, bf16 autocast, gradient
+accumulation, early stopping, checkpoint + resume; only trainable tensors are checkpointed).
+The loss is next-token cross-entropy on the response tokens only; the output head is applied to
+response positions only, which saves the (tokens x vocabulary) logits of the prompt.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from unisid.config import LCRecConfig
+from unisid.decode import SIDTrie, constrained_beam_search
+from unisid.io import stable_hash
+from unisid.recommend.base import Rankings, RecContext, register_backbone
+from unisid.recommend.llm import add_sid_tokens, load_causal_lm, wrap_peft
+from unisid.recommend.loop import LoopConfig, Task, fit, rank_in_batches, validation_users
+from unisid.recommend.prompts import PromptBuilder
+from unisid.recommend.sid_vocab import bucketed_batches
+from unisid.train import Trainer, seed_everything
+
+IGNORE = -100
+
+
+class LCRecTask(Task):
+    def __init__(self, ctx: RecContext, cfg: LCRecConfig, tokenizer=None, model=None) -> None:
+        """``tokenizer``/``model``: an already loaded HF pair (tests); default loads ``cfg.model``."""
+        self.ctx, self.cfg = ctx, cfg
+        if model is None:
+            tokenizer, model = load_causal_lm(cfg.model, cfg.gguf_file)
+        self.tok = tokenizer
+        sizes = list(ctx.codebook_sizes)
+        self.first = add_sid_tokens(tokenizer, model, sizes)
+        self.offsets = [self.first + sum(sizes[:lv]) for lv in range(len(sizes))]
+        self.sizes = sizes
+        self.new_ids = list(range(self.first, self.first + sum(sizes)))
+        self.model = wrap_peft(model, cfg, self.new_ids)
+        self.trie = SIDTrie.build(ctx.codes, sizes)
+        self.prompts = PromptBuilder(ctx.dataset, ctx.codes, cfg.history_items, cfg.max_title_chars,
+                                     cfg.max_description_words)
+        self.examples = self.prompts.build(ctx.split, cfg.tasks, cfg.max_samples, ctx.cfg.seed)
+        if not self.examples:
+            from unisid.errors import UnisidError
+
+            raise UnisidError("recommender.lcrec.tasks produced no training prompts")
+        eos = tokenizer.eos_token_id
+        self.seqs, self.n_prompt = [], []
+        for ex in self.examples:
+            p = self._encode_prompt(ex.prompt)
+            r = tokenizer(ex.response, add_special_tokens=False)["input_ids"] + [eos]
+            self.seqs.append(np.asarray(p + r, dtype=np.int64))
+            self.n_prompt.append(len(p))
+        self.lengths = np.array([len(s) for s in self.seqs])
+        counts: dict[str, int] = {}
+        for ex in self.examples:
+            counts[ex.task] = counts.get(ex.task, 0) + 1
+        self.task_counts = counts
+
+    def _encode_prompt(self, prompt: str) -> list[int]:
+        ids = self.tok(prompt, add_special_tokens=False)["input_ids"]
+        bos = self.tok.bos_token_id
+        return ([bos] if bos is not None and getattr(self.tok, "add_bos_token", True) else []) + ids
+
+    @property
+    def tokens_per_epoch(self) -> int:
+        return int(self.lengths.sum())
+
+    # --- training -----------------------------------------------------------------------------
+    def batches(self, epoch: int) -> list[np.ndarray]:
+        gen = np.random.default_rng([self.ctx.cfg.seed, epoch])
+        return bucketed_batches(self.lengths, self.cfg.batch_size, gen)
+
+    def collate(self, batch: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Right-padded (ids, mask, labels), each (B, S); labels are IGNORE on prompt and padding."""
+        n = int(self.lengths[batch].max())
+        ids = torch.full((len(batch), n), self.tok.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(batch), n), dtype=torch.long)
+        labels = torch.full((len(batch), n), IGNORE, dtype=torch.long)
+        for row, i in enumerate(batch):
+            s = torch.from_numpy(self.seqs[i])
+            ids[row, : len(s)] = s
+            mask[row, : len(s)] = 1
+            labels[row, self.n_prompt[i] : len(s)] = s[self.n_prompt[i] :]
+        return ids, mask, labels
+
+    def loss(self, batch: np.ndarray) -> torch.Tensor:
+        ids, mask, labels = self.collate(batch)
+        base = self.model.get_base_model()
+        hidden = base.get_decoder()(input_ids=ids, attention_mask=mask).last_hidden_state  # (B, S, d)
+        target = labels[:, 1:]  # position t predicts token t+1
+        keep = target != IGNORE  # (B, S-1)
+        logits = base.get_output_embeddings()(hidden[:, :-1][keep])  # (n_response_tokens, V)
+        return F.cross_entropy(logits.float(), target[keep])
+
+    # --- decoding -----------------------------------------------------------------------------
+    def prompt_batch(self, users: np.ndarray, stage: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """Left-padded seqrec prompts: (ids, mask), each (B, S)."""
+        split = self.ctx.split
+        seqs = [self._encode_prompt(self.prompts.seqrec_prompt(split.history(int(u), stage))) for u in users]
+        n = max(len(s) for s in seqs)
+        ids = torch.full((len(seqs), n), self.tok.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(seqs), n), dtype=torch.long)
+        for row, s in enumerate(seqs):
+            ids[row, n - len(s) :] = torch.tensor(s)
+            mask[row, n - len(s) :] = 1
+        return ids, mask
+
+    @torch.no_grad()
+    def beam_search(self, ids: torch.Tensor, mask: torch.Tensor, beam: int, topk: int) -> tuple[np.ndarray, np.ndarray]:
+        model, offsets, sizes = self.model, self.offsets, self.sizes
+
+        def step(level, prev, cache):
+            if prev is None:  # the prompt, once per user
+                pos = (mask.cumsum(-1) - 1).clamp_min(0)  # (B, S): left padding shifts nothing
+                out = model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, logits_to_keep=1)
+                am, last = mask, pos[:, -1]
+            else:
+                pkv, am, last = cache
+                am = torch.cat([am, am.new_ones(len(am), 1)], 1)
+                last = last + 1
+                out = model(input_ids=(prev + offsets[level - 1]).unsqueeze(1), attention_mask=am,
+                            position_ids=last.unsqueeze(1), past_key_values=pkv, use_cache=True, logits_to_keep=1)
+            logp = torch.log_softmax(out.logits[:, -1].float(), -1)  # (rows, V)
+            return logp[:, offsets[level] : offsets[level] + sizes[level]], (out.past_key_values, am, last)
+
+        def reorder(cache, idx, expand):
+            pkv, am, last = cache
+            pkv.reorder_cache(idx)
+            return pkv, am[idx], last[idx]
+
+        return constrained_beam_search(step, reorder, None, len(ids), self.trie, beam, topk)
+
+    def rank(self, users: np.ndarray, stage: str, k: int) -> np.ndarray:
+        def one(batch_users: np.ndarray) -> np.ndarray:
+            ids, mask = self.prompt_batch(batch_users, stage)
+            return self.beam_search(ids, mask, self.cfg.beam, min(k, self.cfg.beam))[0]
+
+        return rank_in_batches(one, users, self.cfg.eval_batch_size, k, desc=f"LC-Rec {stage}")
+
+
+def loop_config(cfg: LCRecConfig) -> LoopConfig:
+    return LoopConfig(cfg.epochs, cfg.lr, cfg.warmup_steps, cfg.weight_decay, cfg.grad_clip, cfg.patience,
+                      cfg.mixed_precision, cfg.grad_accum)
+
+
+def train_lcrec(ctx: RecContext, tokenizer=None, model=None, on_epoch_end=None) -> Rankings:
+    cfg = ctx.cfg.recommender.lcrec
+    seed_everything(ctx.cfg.seed)
+    task = LCRecTask(ctx, cfg, tokenizer, model)
+    print(f"LC-Rec prompts: {task.task_counts} ({task.tokens_per_epoch:,} tokens per epoch)")
+    key = stable_hash({"lcrec": cfg.model_dump(), "codes": stable_hash(ctx.codes.tolist()), "seed": ctx.cfg.seed,
+                       "data": ctx.run.manifest.get("data_hash")})
+    split = ctx.split
+    vu = validation_users(split.n_users, cfg.valid_users, ctx.cfg.seed)
+    hist = fit(task, loop_config(cfg), ctx.run.path("rec"), key, vu, split.valid_target, split.n_items,
+               ctx.cfg.seed, desc="LC-Rec", on_epoch_end=on_epoch_end)
+    hist["tokens_per_epoch"] = task.tokens_per_epoch
+    hist["task_counts"] = task.task_counts
+    hist["tokens_per_s"] = [task.tokens_per_epoch / task.lengths.size * s for s in hist["samples_per_s"]]
+    k = ctx.cfg.recommender.topk
+    users = validation_users(split.n_users, cfg.eval_users, ctx.cfg.seed + 1)
+    out = {}
+    with Trainer(cfg.mixed_precision).autocast():
+        for stage in ("valid", "test"):
+            t0 = time.perf_counter()
+            full = np.full((split.n_users, k), -1, dtype=np.int64)
+            full[users] = task.rank(users, stage, k)
+            out[stage] = full
+            hist[f"{stage}_decode_users_per_s"] = len(users) / (time.perf_counter() - t0)
+    return Rankings(out["valid"], out["test"], hist, eval_users=users if len(users) < split.n_users else None)
+
+
+@register_backbone("lcrec", needs_sids=True)
+def lcrec(ctx: RecContext, on_epoch_end=None) -> Rankings:
+    return train_lcrec(ctx, on_epoch_end=on_epoch_end)
