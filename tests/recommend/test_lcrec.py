@@ -175,3 +175,50 @@ def test_two_steps_train_and_eval_write_metrics(tmp_path, cli):
     users = np.load(out / "rankings" / "eval_users.npy")
     assert (ranked[users] >= 0).all()  # evaluated users get real items only
     assert (out / "report.html").exists()
+
+
+def test_default_llm_is_the_packaged_smollm2_gguf():
+    """The README's install step provides the default model offline (no load here: ~20 s)."""
+    from pathlib import Path
+
+    from unisid.recommend.llm import SMOLLM2_GGUF, resolve_model
+
+    folder, gguf = resolve_model("smollm2", None)
+    assert gguf == SMOLLM2_GGUF and (Path(folder) / gguf).stat().st_size > 50_000_000
+    assert resolve_model("Qwen/Qwen2.5-0.5B", None) == ("Qwen/Qwen2.5-0.5B", None)
+
+
+def test_training_resumes_identically_from_trainable_only_checkpoints(tmp_path):
+    """Interrupt after epoch 1 of 2, re-run: same history, rankings and trainable weights. The
+    checkpoints hold only the trainable tensors (LoRA + new-token rows), not the frozen base."""
+    from safetensors.torch import load_file
+
+    from unisid.recommend.lcrec import train_lcrec
+
+    over = ["recommender.lcrec.epochs=2", "recommender.lcrec.patience=5", "recommender.lcrec.eval_users=10",
+            "recommender.lcrec.max_samples={seqrec: 16, item2index: 8, index2item: 8, fusionseqrec: 8, "
+            "itemsearch: 8, preference: 8}"]
+
+    def go(root, **kw):
+        ctx = _ctx(root, over)
+        tok = tiny_tokenizer(ctx.dataset)
+        return train_lcrec(ctx, tok, tiny_llama(len(tok)), **kw)
+
+    full = go(tmp_path / "a")
+
+    class Stop(Exception):
+        pass
+
+    def crash(epoch):
+        if epoch == 1:
+            raise Stop
+
+    with pytest.raises(Stop):
+        go(tmp_path / "b", on_epoch_end=crash)
+    resumed = go(tmp_path / "b")
+    assert resumed.history["loss"] == pytest.approx(full.history["loss"], rel=1e-6)
+    np.testing.assert_array_equal(resumed.test, full.test)
+    a = load_file(tmp_path / "a" / "run" / "rec" / "best_model.safetensors")
+    b = load_file(tmp_path / "b" / "run" / "rec" / "best_model.safetensors")
+    assert a.keys() == b.keys() and all("lora" in k or "token" in k for k in a)
+    assert all(torch.equal(a[k], b[k]) for k in a)
