@@ -1,7 +1,7 @@
 import numpy as np
-import pytest
 import torch
 
+from tests.recommend.resume import check_resume
 from unisid.config import load_config
 from unisid.data import LeaveOneOut, generate_synthetic
 from unisid.recommend import RecContext
@@ -51,27 +51,7 @@ def test_training_resumes_identically(tmp_path):
     from unisid.recommend.tiger import tiger
 
     over = ["recommender.tiger.epochs=3", "recommender.tiger.patience=5"]
-    full = tiger(_ctx(tmp_path / "a", overrides=over))
-
-    class Stop(Exception):
-        pass
-
-    def crash(epoch):
-        if epoch == 2:
-            raise Stop
-
-    with pytest.raises(Stop):
-        tiger(_ctx(tmp_path / "b", overrides=over), on_epoch_end=crash)
-    resumed = tiger(_ctx(tmp_path / "b", overrides=over))
-    assert resumed.history["loss"] == pytest.approx(full.history["loss"], rel=1e-6)
-    assert resumed.history["valid_ndcg@10"] == pytest.approx(full.history["valid_ndcg@10"])
-    np.testing.assert_array_equal(resumed.test, full.test)
-    from safetensors.torch import load_file
-
-    a = load_file(tmp_path / "a" / "run" / "rec" / "best_model.safetensors")
-    b = load_file(tmp_path / "b" / "run" / "rec" / "best_model.safetensors")
-    assert a.keys() == b.keys()
-    assert all(torch.equal(a[k], b[k]) for k in a)
+    check_resume(lambda root, **kw: tiger(_ctx(root, overrides=over), **kw), tmp_path, stop_after=2)
 
 
 def test_distillation_option_trains(tmp_path):

@@ -10,21 +10,18 @@ response positions only, which saves the (tokens x vocabulary) logits of the pro
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from unisid.config import LCRecConfig
 from unisid.decode import SIDTrie, constrained_beam_search
-from unisid.io import stable_hash
 from unisid.recommend.base import Rankings, RecContext, register_backbone
 from unisid.recommend.llm import add_sid_tokens, load_causal_lm, wrap_peft
-from unisid.recommend.loop import LoopConfig, Task, fit, rank_in_batches, validation_users
+from unisid.recommend.loop import Task, final_rankings, fit_generative, rank_in_batches, validation_users
 from unisid.recommend.prompts import PromptBuilder
 from unisid.recommend.sid_vocab import bucketed_batches
-from unisid.train import Trainer, seed_everything
+from unisid.train import seed_everything
 
 IGNORE = -100
 
@@ -145,36 +142,19 @@ class LCRecTask(Task):
         return rank_in_batches(one, users, self.cfg.eval_batch_size, k, desc=f"LC-Rec {stage}")
 
 
-def loop_config(cfg: LCRecConfig) -> LoopConfig:
-    return LoopConfig(cfg.epochs, cfg.lr, cfg.warmup_steps, cfg.weight_decay, cfg.grad_clip, cfg.patience,
-                      cfg.mixed_precision, cfg.grad_accum)
-
-
 def train_lcrec(ctx: RecContext, tokenizer=None, model=None, on_epoch_end=None) -> Rankings:
     cfg = ctx.cfg.recommender.lcrec
     seed_everything(ctx.cfg.seed)
     task = LCRecTask(ctx, cfg, tokenizer, model)
     print(f"LC-Rec prompts: {task.task_counts} ({task.tokens_per_epoch:,} tokens per epoch)")
-    key = stable_hash({"lcrec": cfg.model_dump(), "codes": stable_hash(ctx.codes.tolist()), "seed": ctx.cfg.seed,
-                       "data": ctx.run.manifest.get("data_hash")})
-    split = ctx.split
-    vu = validation_users(split.n_users, cfg.valid_users, ctx.cfg.seed)
-    hist = fit(task, loop_config(cfg), ctx.run.path("rec"), key, vu, split.valid_target, split.n_items,
-               ctx.cfg.seed, desc="LC-Rec", on_epoch_end=on_epoch_end)
+    hist = fit_generative(task, ctx, "lcrec", "LC-Rec", on_epoch_end)
     hist["tokens_per_epoch"] = task.tokens_per_epoch
     hist["task_counts"] = task.task_counts
     hist["tokens_per_s"] = [task.tokens_per_epoch / task.lengths.size * s for s in hist["samples_per_s"]]
-    k = ctx.cfg.recommender.topk
-    users = validation_users(split.n_users, cfg.eval_users, ctx.cfg.seed + 1)
-    out = {}
-    with Trainer(cfg.mixed_precision).autocast():
-        for stage in ("valid", "test"):
-            t0 = time.perf_counter()
-            full = np.full((split.n_users, k), -1, dtype=np.int64)
-            full[users] = task.rank(users, stage, k)
-            out[stage] = full
-            hist[f"{stage}_decode_users_per_s"] = len(users) / (time.perf_counter() - t0)
-    return Rankings(out["valid"], out["test"], hist, eval_users=users if len(users) < split.n_users else None)
+    n = ctx.split.n_users
+    users = validation_users(n, cfg.eval_users, ctx.cfg.seed + 1)
+    r = final_rankings(task, n, users, ctx.cfg.recommender.topk, cfg.mixed_precision, hist)
+    return Rankings(r["valid"], r["test"], hist, eval_users=users if len(users) < n else None)
 
 
 @register_backbone("lcrec", needs_sids=True)

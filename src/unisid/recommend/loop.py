@@ -52,6 +52,41 @@ class Task:
         raise NotImplementedError
 
 
+def loop_config(cfg: Any) -> LoopConfig:
+    """From a recommender config section with the usual training fields (tiger, lcrec)."""
+    return LoopConfig(cfg.epochs, cfg.lr, cfg.warmup_steps, cfg.weight_decay, cfg.grad_clip, cfg.patience,
+                      cfg.mixed_precision, getattr(cfg, "grad_accum", 1))
+
+
+def fit_generative(task: Task, ctx: Any, section: str, desc: str,
+                   on_epoch_end: Callable[[int], None] | None = None) -> dict:
+    """``fit`` for a SID backbone configured by ``recommender.<section>``: the checkpoint key covers
+    that section, the SIDs, the seed and the data; validation on ``valid_users`` sampled users."""
+    from unisid.io import stable_hash
+
+    cfg = getattr(ctx.cfg.recommender, section)
+    key = stable_hash({section: cfg.model_dump(), "codes": stable_hash(ctx.codes.tolist()), "seed": ctx.cfg.seed,
+                       "data": ctx.run.manifest.get("data_hash")})
+    split = ctx.split
+    vu = validation_users(split.n_users, cfg.valid_users, ctx.cfg.seed)
+    return fit(task, loop_config(cfg), ctx.run.path("rec"), key, vu, split.valid_target, split.n_items,
+               ctx.cfg.seed, desc=desc, on_epoch_end=on_epoch_end)
+
+
+def final_rankings(task: Task, n_users: int, users: np.ndarray, k: int, mixed_precision: str,
+                   hist: dict) -> dict[str, np.ndarray]:
+    """valid and test rankings (n_users, k) for ``users`` (other rows -1); decoding users/s into ``hist``."""
+    out = {}
+    with Trainer(mixed_precision).autocast():
+        for stage in ("valid", "test"):
+            t0 = time.perf_counter()
+            full = np.full((n_users, k), -1, dtype=np.int64)
+            full[users] = task.rank(users, stage, k)
+            out[stage] = full
+            hist[f"{stage}_decode_users_per_s"] = len(users) / (time.perf_counter() - t0)
+    return out
+
+
 def validation_users(n_users: int, limit: int | None, seed: int) -> np.ndarray:
     if limit is None or limit >= n_users:
         return np.arange(n_users)

@@ -14,9 +14,8 @@ import torch.nn.functional as F
 
 from unisid.config import TigerConfig
 from unisid.decode import SIDTrie, constrained_beam_search
-from unisid.io import stable_hash
 from unisid.recommend.base import Rankings, RecContext, register_backbone
-from unisid.recommend.loop import LoopConfig, Task, fit, rank_in_batches, validation_users
+from unisid.recommend.loop import Task, final_rankings, fit_generative, rank_in_batches
 from unisid.recommend.sid_vocab import PAD, SIDVocab, bucketed_batches, pad_batch
 from unisid.recommend.t5_decoder import T5BeamDecoder
 from unisid.train import seed_everything
@@ -117,28 +116,12 @@ class TigerTask(Task):
         return out
 
 
-def loop_config(cfg: TigerConfig) -> LoopConfig:
-    return LoopConfig(cfg.epochs, cfg.lr, cfg.warmup_steps, cfg.weight_decay, cfg.grad_clip, cfg.patience,
-                      cfg.mixed_precision)
-
-
 @register_backbone("tiger", needs_sids=True)
 def tiger(ctx: RecContext, on_epoch_end=None) -> Rankings:
     cfg = ctx.cfg.recommender.tiger
     seed_everything(ctx.cfg.seed)
     task = TigerTask(ctx, cfg)
-    key = stable_hash({"tiger": cfg.model_dump(), "codes": stable_hash(ctx.codes.tolist()), "seed": ctx.cfg.seed,
-                       "data": ctx.run.manifest.get("data_hash")})
-    split = ctx.split
-    vu = validation_users(split.n_users, cfg.valid_users, ctx.cfg.seed)
-    hist = fit(task, loop_config(cfg), ctx.run.path("rec"), key, vu, split.valid_target, split.n_items,
-               ctx.cfg.seed, desc="TIGER", on_epoch_end=on_epoch_end)
-    k = ctx.cfg.recommender.topk
-    all_users = np.arange(split.n_users)
-    from unisid.train import Trainer
-
-    with Trainer(cfg.mixed_precision).autocast():
-        valid = task.rank(all_users, "valid", k)
-        test = task.rank(all_users, "test", k)
-    return Rankings(valid, test, hist)
-
+    hist = fit_generative(task, ctx, "tiger", "TIGER", on_epoch_end)
+    n = ctx.split.n_users
+    r = final_rankings(task, n, np.arange(n), ctx.cfg.recommender.topk, cfg.mixed_precision, hist)
+    return Rankings(r["valid"], r["test"], hist)
