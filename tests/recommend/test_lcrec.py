@@ -8,13 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from tests.recommend.resume import check_resume
+from tests.recommend.helpers import check_resume, sid_context
 from unisid.config import load_config
-from unisid.data import LeaveOneOut, generate_synthetic
-from unisid.recommend import RecContext
+from unisid.data import generate_synthetic
 from unisid.recommend.lcrec import LCRecTask
 from unisid.recommend.prompts import TEMPLATES, PromptBuilder, sid_string
-from unisid.runs import Run
 
 TINY = ["recommender.backbone=lcrec", "recommender.lcrec.batch_size=8", "recommender.lcrec.grad_accum=1",
         "recommender.lcrec.valid_users=20", "recommender.lcrec.warmup_steps=2", "recommender.lcrec.beam=8",
@@ -49,12 +47,7 @@ def tiny_llama(vocab: int, tied: bool = True, seed: int = 0):
 
 def _ctx(tmp_path, overrides=(), n_items=30):
     cfg = load_config(None, [*TINY, *overrides])
-    ds = generate_synthetic(60, n_items, n_categories=4, n_intents=5, seed=1)
-    split = LeaveOneOut.from_dataset(ds)
-    rng = np.random.default_rng(0)
-    codes = np.unique(rng.integers(0, 4, (n_items * 3, 3)), axis=0)[:n_items]
-    rng.shuffle(codes)
-    return RecContext(cfg, Run(tmp_path / "run", cfg), ds, split, codes, [4, 4, 4])
+    return sid_context(tmp_path, cfg, 60, n_items, n_intents=5)
 
 
 def _task(tmp_path, tied=True, overrides=()):

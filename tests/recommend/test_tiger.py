@@ -1,12 +1,9 @@
 import numpy as np
 import torch
 
-from tests.recommend.resume import check_resume
+from tests.recommend.helpers import check_resume, sid_context
 from unisid.config import load_config
-from unisid.data import LeaveOneOut, generate_synthetic
-from unisid.recommend import RecContext
 from unisid.recommend.tiger import TigerTask
-from unisid.runs import Run
 
 TINY = ["recommender.tiger.d_model=32", "recommender.tiger.d_ff=64", "recommender.tiger.num_layers=1",
         "recommender.tiger.num_decoder_layers=1", "recommender.tiger.num_heads=2", "recommender.tiger.d_kv=16",
@@ -16,12 +13,7 @@ TINY = ["recommender.tiger.d_model=32", "recommender.tiger.d_ff=64", "recommende
 
 def _ctx(tmp_path, n_items=40, overrides=()):
     cfg = load_config(None, [*TINY, *overrides])
-    ds = generate_synthetic(120, n_items, n_categories=4, n_intents=6, seed=1)
-    split = LeaveOneOut.from_dataset(ds)
-    rng = np.random.default_rng(0)
-    codes = np.unique(rng.integers(0, 4, (n_items * 3, 3)), axis=0)[:n_items]
-    rng.shuffle(codes)
-    return RecContext(cfg, Run(tmp_path / "run", cfg), ds, split, codes, [4, 4, 4])
+    return sid_context(tmp_path, cfg, 120, n_items, n_intents=6)
 
 
 def test_beam_search_equals_exhaustive_scoring(tmp_path):

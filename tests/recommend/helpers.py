@@ -1,4 +1,4 @@
-"""Shared check: an interrupted then resumed training ends exactly like an uninterrupted one."""
+"""Shared test helpers for the generative backbones: a context with random SIDs, the resume check."""
 
 from __future__ import annotations
 
@@ -9,6 +9,21 @@ import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
+
+from unisid.config import Config
+from unisid.data import LeaveOneOut, generate_synthetic
+from unisid.recommend import RecContext
+from unisid.runs import Run
+
+
+def sid_context(tmp_path: Path, cfg: Config, n_users: int, n_items: int, n_intents: int) -> RecContext:
+    """Synthetic data (4 categories) with distinct random 3 x 4 SIDs in ``tmp_path/run``."""
+    ds = generate_synthetic(n_users, n_items, n_categories=4, n_intents=n_intents, seed=1)
+    split = LeaveOneOut.from_dataset(ds)
+    rng = np.random.default_rng(0)
+    codes = np.unique(rng.integers(0, 4, (n_items * 3, 3)), axis=0)[:n_items]
+    rng.shuffle(codes)
+    return RecContext(cfg, Run(tmp_path / "run", cfg), ds, split, codes, [4, 4, 4])
 
 
 class Stop(Exception):
