@@ -178,7 +178,10 @@ def run_experiment(run: Run, cfg: Config) -> dict:
         ds, split = prepare_data(run, cfg)
         ctx = RecContext(cfg, run, ds, split)
         rec_inputs, sid_key = [], None
-    rec_key = {"recommender": cfg.recommender.model_dump(), "sids": sid_key, "data": run.manifest["data_hash"],
+    rec_cfg = cfg.recommender.model_dump()
+    if cfg.recommender.backbone != "lcrec":
+        rec_cfg.pop("lcrec")  # added with LC-Rec: other backbones' keys (and finished runs) stay as they were
+    rec_key = {"recommender": rec_cfg, "sids": sid_key, "data": run.manifest["data_hash"],
                "seed": cfg.seed, "max_history": cfg.data.max_history}
 
     def do_recommend() -> None:
