@@ -69,6 +69,9 @@ def main() -> None:
     ap.add_argument("--seeds", nargs="+", type=int, default=[42, 43, 44])
     ap.add_argument("--multi", nargs="+", default=["text", "uqf"])
     ap.add_argument("--set", dest="sets", nargs="*", default=[], help="extra overrides for every run (k=v)")
+    ap.add_argument("--note", default="", help="free text appended to the .md (how the runs were scheduled...)")
+    ap.add_argument("--existing-only", action="store_true",
+                    help="report the finished run directories among those requested; start no run")
     args = ap.parse_args()
     from unisid.evaluate import compare_runs
 
@@ -79,8 +82,11 @@ def main() -> None:
             run = ROOT / "runs" / "bench" / f"office-{f}-tiger-s{seed}"
             extra = sum([["--set", kv] for kv in args.sets], [])
             cmd = ["unisid", "run", f"configs/office-{f}-tiger.yaml", "--set", f"seed={seed}", *extra, "--out", str(run)]
+            if args.existing_only and not (run / "metrics.json").exists():
+                continue
             commands.append(" ".join(cmd))
-            subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if not args.existing_only:
+                subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             runs.setdefault(f, []).append(run)
     summary, rows, stage_rows = {}, [], []
     for f, rs in runs.items():
@@ -99,7 +105,8 @@ def main() -> None:
     md += table(rows, list(rows[0]))
     if "text" in runs and "uqf" in runs:
         md += "\n## uqf vs text: paired tests per seed (`unisid compare`, B = uqf, A = text)\n\n"
-        for ra, rb in zip(runs["text"], runs["uqf"], strict=False):
+        by_seed = {r.name.rsplit("-s", 1)[1]: r for r in runs["uqf"]}
+        for ra, rb in ((r, by_seed[r.name.rsplit("-s", 1)[1]]) for r in runs["text"] if r.name.rsplit("-s", 1)[1] in by_seed):
             cmp = [c for c in compare_runs(ra, rb) if c.metric in KEYS]
             md += f"seed {ra.name.rsplit('-s', 1)[1]}:\n\n" + table(
                 [vars(c) for c in cmp], ["metric", "a", "b", "delta", "t_pvalue", "bootstrap_pvalue"]) + "\n"
@@ -112,6 +119,8 @@ def main() -> None:
     md += (f"\nPlain HF T5 (4+4 layers, d_model 128, d_ff 1024, fp32, random unbucketed batches of 256): "
            f"{plain:.0f} samples/s on the same data. unisid's TIGER (same architecture, bf16 autocast, "
            f"length-bucketed batches): median samples/s in the table above.\n")
+    if args.note:
+        md += f"\nNotes: {args.note}\n"
     (RESULTS / "tiger_office.md").write_text(md)
     (RESULTS / "tiger_office.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(md)
