@@ -26,6 +26,7 @@ def main() -> None:
     ap.add_argument("--fusions", nargs="+", default=["text", "uqf"])
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--set", dest="sets", nargs="*", default=[], help="extra overrides for every run (k=v)")
+    ap.add_argument("--note", default="", help="free text appended to the .md")
     args = ap.parse_args()
     from unisid.evaluate import compare_runs
 
@@ -57,6 +58,8 @@ def main() -> None:
         cmp = [c for c in compare_runs(runs["text"], runs["uqf"]) if c.metric in KEYS]
         md += "\n## uqf vs text (`unisid compare`, same users; B = uqf, A = text)\n\n"
         md += table([vars(c) for c in cmp], ["metric", "a", "b", "delta", "t_pvalue", "bootstrap_pvalue"])
+    if args.note:
+        md += f"\nNotes: {args.note}\n"
     (RESULTS / "lcrec_office.md").write_text(md)
     (RESULTS / "lcrec_office.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(md)
