@@ -107,7 +107,8 @@ def main() -> None:
            "ratio": t_hf / t_ours, "beam": args.beam, "users": int(len(users)), "batch": args.batch,
            "top1_agreement": top1, "top20_overlap": overlap, "hf_invalid_items": int((b < 0).sum()),
            "model": f"T5 {cfg.recommender.tiger.num_layers}+{cfg.recommender.tiger.num_decoder_layers} layers, "
-                    f"d_model {cfg.recommender.tiger.d_model}", "items": int(len(codes)), "run": str(run)}
+                    f"d_model {cfg.recommender.tiger.d_model}", "items": int(len(codes)), "torch_threads": torch.get_num_threads(),
+           "run": str(run)}
     (RESULTS / "decode_speed.json").write_text(json.dumps(res, indent=2) + "\n")
     md = header("Decoding speed: trie-constrained beam search vs HF generate")
     md += table([{k: v for k, v in res.items() if k != "run"}], [k for k in res if k != "run"],
