@@ -26,6 +26,13 @@ def sid_context(tmp_path: Path, cfg: Config, n_users: int, n_items: int, n_inten
     return RecContext(cfg, Run(tmp_path / "run", cfg), ds, split, codes, [4, 4, 4])
 
 
+TIGER_TINY = ["recommender.tiger.d_model=32", "recommender.tiger.d_ff=64", "recommender.tiger.num_layers=1",
+        "recommender.tiger.num_decoder_layers=1", "recommender.tiger.num_heads=2", "recommender.tiger.d_kv=16",
+        "recommender.tiger.user_tokens=10", "recommender.tiger.batch_size=64", "recommender.tiger.valid_users=60",
+        "recommender.tiger.warmup_steps=5"]
+"""A 1+1-layer TIGER that trains in seconds."""
+
+
 class Stop(Exception):
     pass
 

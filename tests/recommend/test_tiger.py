@@ -1,14 +1,10 @@
 import numpy as np
 import torch
 
+from tests.recommend.helpers import TIGER_TINY as TINY
 from tests.recommend.helpers import check_resume, sid_context
 from unisid.config import load_config
 from unisid.recommend.tiger import TigerTask
-
-TINY = ["recommender.tiger.d_model=32", "recommender.tiger.d_ff=64", "recommender.tiger.num_layers=1",
-        "recommender.tiger.num_decoder_layers=1", "recommender.tiger.num_heads=2", "recommender.tiger.d_kv=16",
-        "recommender.tiger.user_tokens=10", "recommender.tiger.batch_size=64", "recommender.tiger.valid_users=60",
-        "recommender.tiger.warmup_steps=5"]
 
 
 def _ctx(tmp_path, n_items=40, overrides=()):

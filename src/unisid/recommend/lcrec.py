@@ -88,7 +88,7 @@ class LCRecTask(Task):
         return ids, mask, labels
 
     def loss(self, batch: np.ndarray) -> torch.Tensor:
-        ids, mask, labels = self.collate(batch)
+        ids, mask, labels = (t.to(self.device) for t in self.collate(batch))
         base = self.model.get_base_model()
         hidden = base.get_decoder()(input_ids=ids, attention_mask=mask).last_hidden_state  # (B, S, d)
         target = labels[:, 1:]  # position t predicts token t+1
@@ -111,7 +111,8 @@ class LCRecTask(Task):
 
     @torch.no_grad()
     def beam_search(self, ids: torch.Tensor, mask: torch.Tensor, beam: int, topk: int) -> tuple[np.ndarray, np.ndarray]:
-        model, offsets, sizes = self.model, self.offsets, self.sizes
+        model, offsets, sizes, dev = self.model, self.offsets, self.sizes, self.device
+        ids, mask = ids.to(dev), mask.to(dev)
 
         def step(level, prev, cache):
             if prev is None:  # the prompt, once per user
@@ -122,13 +123,14 @@ class LCRecTask(Task):
                 pkv, am, last = cache
                 am = torch.cat([am, am.new_ones(len(am), 1)], 1)
                 last = last + 1
-                out = model(input_ids=(prev + offsets[level - 1]).unsqueeze(1), attention_mask=am,
+                out = model(input_ids=(prev.to(dev) + offsets[level - 1]).unsqueeze(1), attention_mask=am,
                             position_ids=last.unsqueeze(1), past_key_values=pkv, use_cache=True, logits_to_keep=1)
             logp = torch.log_softmax(out.logits[:, -1].float(), -1)  # (rows, V)
-            return logp[:, offsets[level] : offsets[level] + sizes[level]], (out.past_key_values, am, last)
+            return logp[:, offsets[level] : offsets[level] + sizes[level]].cpu(), (out.past_key_values, am, last)
 
         def reorder(cache, idx, expand):
             pkv, am, last = cache
+            idx = idx.to(dev)
             pkv.reorder_cache(idx)
             return pkv, am[idx], last[idx]
 

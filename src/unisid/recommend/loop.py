@@ -37,9 +37,11 @@ class LoopConfig:
 
 
 class Task:
-    """What a backbone plugs into the loop."""
+    """What a backbone plugs into the loop. ``loss`` builds its tensors on ``self.device`` (set by
+    ``fit`` to the accelerator's device)."""
 
     model: torch.nn.Module
+    device: torch.device = torch.device("cpu")
 
     def batches(self, epoch: int) -> list[Any]:
         raise NotImplementedError
@@ -93,19 +95,43 @@ def validation_users(n_users: int, limit: int | None, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n_users, limit, replace=False))
 
 
+class _TaskLoss(torch.nn.Module):
+    """The task's loss as one module: under ``accelerate launch`` (DDP) the wrapper must see the
+    forward pass for gradients to be synchronised across processes."""
+
+    def __init__(self, task: Task) -> None:
+        super().__init__()
+        self.model = task.model
+        self._task = [task]  # a list, so the task is not registered as a submodule
+
+    def forward(self, batch: Any) -> torch.Tensor:
+        return self._task[0].loss(batch)
+
+
+def _shard(batches: list, trainer: Trainer) -> list:
+    """This process's share of the epoch's batches (equal counts on every process)."""
+    n = trainer.num_processes
+    return batches[: len(batches) // n * n][trainer.process_index :: n] if n > 1 else batches
+
+
 def fit(
     task: Task, cfg: LoopConfig, folder: Path, key: str, valid_users: np.ndarray, valid_targets: np.ndarray,
     n_items: int, seed: int, desc: str = "train", on_epoch_end: Callable[[int], None] | None = None,
 ) -> dict:
-    """Train ``task.model`` in place (best weights loaded at the end); returns the history."""
+    """Train ``task.model`` in place (best weights loaded at the end); returns the history.
+
+    Several processes (``accelerate launch``) each train on their shard of every epoch's batches
+    with synchronised gradients; all of them validate (same users, same result, so they stop
+    together) and only the main process writes checkpoints."""
     trainer = Trainer(cfg.mixed_precision)
     model = task.model
     decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
-    model, opt = trainer.prepare(model, opt)
-    steps_per_epoch = math.ceil(len(task.batches(0)) / cfg.grad_accum)
+    loss_fn, opt = trainer.prepare(_TaskLoss(task), opt)
+    task.device = trainer.device
+    steps_per_epoch = math.ceil(len(_shard(task.batches(0), trainer)) / cfg.grad_accum)
     total = max(1, steps_per_epoch * cfg.epochs)
 
     def lr_at(step: int) -> float:
@@ -117,7 +143,7 @@ def fit(
     stopper = EarlyStopper(cfg.patience)
     hist: dict = {"epoch": [], "loss": [], "valid_ndcg@10": [], "valid_recall@10": [], "seconds": [],
                   "samples_per_s": []}
-    state = checkpoint.load(folder, trainer.unwrap(model), opt, key)
+    state = checkpoint.load(folder, model, opt, key)
     start, step = 0, 0
     if state is not None:
         start, step, hist = state["epoch"], state["step"], state["history"]
@@ -128,13 +154,13 @@ def fit(
             break
         model.train()
         t0 = time.perf_counter()
-        batches = task.batches(epoch)
+        batches = _shard(task.batches(epoch), trainer)
         tot, n_samples = 0.0, 0
         bar = tqdm(batches, desc=f"{desc} epoch {epoch + 1}/{cfg.epochs}", unit="batch", leave=False)
         opt.zero_grad()
         for i, batch in enumerate(bar):
             with trainer.autocast():
-                loss = task.loss(batch)
+                loss = loss_fn(batch)
             trainer.backward(loss / cfg.grad_accum)
             if (i + 1) % cfg.grad_accum == 0 or i + 1 == len(batches):
                 if cfg.grad_clip:
@@ -153,22 +179,24 @@ def fit(
             ranked = task.rank(valid_users, "valid", 10)
         metrics, _ = evaluate_rankings(_clean(ranked), valid_targets[valid_users], n_items, ks=(10,))
         better = stopper.update(epoch + 1, metrics["ndcg@10"])
-        if better:
-            checkpoint.save_best(folder, trainer.unwrap(model))
+        if better and trainer.is_main:
+            checkpoint.save_best(folder, model)
         for k, v in [("epoch", epoch + 1), ("loss", tot / max(1, len(batches))), ("valid_ndcg@10", metrics["ndcg@10"]),
                      ("valid_recall@10", metrics["recall@10"]), ("seconds", time.perf_counter() - t0),
                      ("samples_per_s", n_samples / train_s)]:
             hist[k].append(v)
         print(f"{desc} epoch {epoch + 1}: loss {hist['loss'][-1]:.4f}  valid ndcg@10 {metrics['ndcg@10']:.4f}"
               f"  recall@10 {metrics['recall@10']:.4f}  ({n_samples / train_s:.0f} samples/s){' *' if better else ''}")
-        checkpoint.save(folder, trainer.unwrap(model), opt, {
-            "key": key, "epoch": epoch + 1, "step": step, "history": hist,
-            "stopper": {"best": stopper.best, "best_step": stopper.best_step, "bad": stopper.bad,
-                        "history": stopper.history},
-        })
+        if trainer.is_main:
+            checkpoint.save(folder, model, opt, {
+                "key": key, "epoch": epoch + 1, "step": step, "history": hist,
+                "stopper": {"best": stopper.best, "best_step": stopper.best_step, "bad": stopper.bad,
+                            "history": stopper.history},
+            })
+        trainer.accelerator.wait_for_everyone()
         if on_epoch_end is not None:
             on_epoch_end(epoch + 1)
-    checkpoint.load_best(folder, trainer.unwrap(model))
+    checkpoint.load_best(folder, model)
     model.eval()
     hist["best_epoch"] = stopper.best_step
     return hist

@@ -93,13 +93,13 @@ class SequentialTask(Task):
         seqs = [self.train_seqs[i] for i in batch]
         if self.kind == "bert4rec":
             return self._cloze_loss(seqs)
-        full = left_pad(seqs, self.max_len + 1)  # (B, T+1)
+        full = left_pad(seqs, self.max_len + 1).to(self.device)  # (B, T+1)
         inp, tgt = full[:, :-1], full[:, 1:]
         h = self.model(inp)  # (B, T, d)
         valid = (tgt > 0) & (inp > 0)
         hv, tv = h[valid], tgt[valid] - 1  # (N, d), (N,)
         if self.kind == "sasrec" and self.cfg.sasrec_loss == "bce":
-            neg = torch.randint(0, self.n_items, tv.shape)
+            neg = torch.randint(0, self.n_items, tv.shape, device=self.device)
             w = self.model.item.weight
             pos_s = (hv * w[tv + 1]).sum(-1)
             neg_s = (hv * w[neg + 1]).sum(-1)
@@ -108,11 +108,11 @@ class SequentialTask(Task):
         return F.cross_entropy(self.model.scores(hv).float(), tv)
 
     def _cloze_loss(self, seqs: list[np.ndarray]) -> torch.Tensor:
-        ids = left_pad(seqs, self.max_len)  # (B, T)
+        ids = left_pad(seqs, self.max_len).to(self.device)  # (B, T)
         real = ids > 0
-        mask = (torch.rand(ids.shape) < self.cfg.mask_prob) & real
+        mask = (torch.rand(ids.shape, device=self.device) < self.cfg.mask_prob) & real
         last = real.sum(1) > 0
-        mask[last, -1] |= torch.rand(int(last.sum())) < 0.5  # also learn the "next item at the end" case
+        mask[last, -1] |= torch.rand(int(last.sum()), device=self.device) < 0.5  # also learn the "next item at the end" case
         inp = ids.masked_fill(mask, self.mask_id)
         h = self.model(inp)
         if not mask.any():
@@ -127,13 +127,13 @@ class SequentialTask(Task):
             ids = torch.cat([ids, torch.full((len(users), 1), self.mask_id)], 1)
         else:
             ids = left_pad(hists, self.max_len)
-        return self.model(ids)[:, -1]  # (B, d)
+        return self.model(ids.to(self.device))[:, -1]  # (B, d)
 
     def rank(self, users: np.ndarray, stage: str, k: int) -> np.ndarray:
         excl = self.ctx.cfg.recommender.exclude_history
 
         def one(batch_users: np.ndarray) -> np.ndarray:
-            scores = self.model.scores(self.user_states(batch_users, stage)).float()
+            scores = self.model.scores(self.user_states(batch_users, stage)).float().cpu()
             ex = [self.ctx.split.history(int(u), stage) for u in batch_users] if excl else None
             return topk_from_scores(scores, k, exclude=ex)
 

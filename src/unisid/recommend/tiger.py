@@ -60,15 +60,16 @@ class TigerTask(Task):
         return bucketed_batches(self.lengths, self.cfg.batch_size, gen)
 
     def loss(self, batch: np.ndarray) -> torch.Tensor:
+        dev = self.device
         ids, mask = pad_batch([self.inputs[i] for i in batch])
-        labels = torch.from_numpy(self.item_tokens[self.targets[batch]])  # (B, L)
-        out = self.model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask), labels=labels,
-                         output_hidden_states=self.distill is not None)
+        labels = torch.from_numpy(self.item_tokens[self.targets[batch]]).to(dev)  # (B, L)
+        out = self.model(input_ids=torch.from_numpy(ids).to(dev), attention_mask=torch.from_numpy(mask).to(dev),
+                         labels=labels, output_hidden_states=self.distill is not None)
         loss = out.loss
         if self.distill is not None:
             h = out.decoder_hidden_states[-1].mean(1)  # (B, d_model)
             pred = F.normalize(self.distill(h).float(), dim=-1)
-            loss = loss + self.cfg.distill_weight * (1 - (pred * self.unified[self.targets[batch]]).sum(-1)).mean()
+            loss = loss + self.cfg.distill_weight * (1 - (pred * self.unified[self.targets[batch]].to(dev)).sum(-1)).mean()
         return loss
 
     # --- decoding ----------------------------------------------------------------------------
@@ -81,18 +82,19 @@ class TigerTask(Task):
 
     @torch.no_grad()
     def beam_search(self, ids: torch.Tensor, mask: torch.Tensor, beam: int, topk: int) -> tuple[np.ndarray, np.ndarray]:
-        b = len(ids)
+        b, dev = len(ids), self.device
+        ids, mask = ids.to(dev), mask.to(dev)
         enc = self.model.get_encoder()(input_ids=ids, attention_mask=mask).last_hidden_state  # (B, S, d)
         dec = T5BeamDecoder(self.model, enc, mask)  # cross-attention K/V once per user, never copied per beam
         offsets, sizes = self.vocab.offsets, self.vocab.codebook_sizes
 
         def step(level, prev, cache):
             tokens = torch.full((b,), PAD, dtype=torch.long) if prev is None else prev + offsets[level - 1]
-            logits, cache = dec.step(tokens, cache, level)  # (rows, V)
+            logits, cache = dec.step(tokens.to(dev), cache, level)  # (rows, V)
             logp = torch.log_softmax(logits.float(), -1)
-            return logp[:, offsets[level] : offsets[level] + sizes[level]], cache
+            return logp[:, offsets[level] : offsets[level] + sizes[level]].cpu(), cache  # the trie lives on CPU
 
-        return constrained_beam_search(step, lambda cache, idx, expand: dec.reorder(cache, idx), None, b,
+        return constrained_beam_search(step, lambda cache, idx, expand: dec.reorder(cache, idx.to(dev)), None, b,
                                        self.trie, beam, topk)
 
     def rank(self, users: np.ndarray, stage: str, k: int) -> np.ndarray:
