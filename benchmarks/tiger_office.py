@@ -63,6 +63,31 @@ def plain_t5_throughput(run: Path, steps: int = 30, batch: int = 256) -> float:
     return n / (time.perf_counter() - t0)
 
 
+def popularity_section(runs: dict[str, list[Path]], edges=(5, 10, 20, 40)) -> str:
+    """Test Recall@10 / NDCG@10 per bucket of the target item's train interaction count (first seed)."""
+    from unisid.config import load_config
+    from unisid.data import LeaveOneOut, load_dataset
+    from unisid.evaluate import load_per_user, metrics_by_group, popularity_groups
+
+    first = next(iter(runs.values()))[0]
+    cfg = load_config(first / "config.yaml")
+    ds = load_dataset(cfg.data.path, cfg.data, warn=False)
+    split = LeaveOneOut.from_dataset(ds, cfg.data.max_history)
+    _, items = split.train_interactions()
+    counts = np.bincount(items, minlength=ds.n_items)
+    group, labels = popularity_groups(counts, split.test_target, list(edges))
+    rows = []
+    for f, rs in runs.items():
+        users, pu = load_per_user(rs[0], "test")
+        if len(users) != ds.n_users:
+            continue
+        for r in metrics_by_group(pu, group, labels):
+            rows.append({"fusion": f, "target train interactions": r["group"], "users": r["users"],
+                         "recall@10": r["recall@10"], "ndcg@10": r["ndcg@10"]})
+    return ("\n## By target-item popularity (test, first seed)\n\nUsers grouped by how often their test item "
+            "occurs in the training interactions.\n\n" + table(rows, list(rows[0])) if rows else "")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--fusions", nargs="+", default=["text", "cf", "concat", "unger", "uqf"])
@@ -113,6 +138,7 @@ def main() -> None:
         t, u = summary["text"], summary["uqf"]
         md += ("Relative change uqf vs text: " + ", ".join(f"{k} {100 * (u[k] / t[k] - 1):+.1f}%" for k in KEYS)
                + " (target: >= +5% on recall@10 and ndcg@10).\n")
+    md += popularity_section(runs)
     md += "\n## Wall time per stage (s, first seed) and training throughput\n\n"
     md += table(stage_rows, list(dict.fromkeys(k for r in stage_rows for k in r)), {})
     plain = plain_t5_throughput(runs[args.fusions[0]][0])

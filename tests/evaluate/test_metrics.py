@@ -51,3 +51,17 @@ def test_paired_compare_detects_difference():
     assert res.ci_low > 0
     same = paired_compare(a, a)[0]
     assert same.t_pvalue == 1.0 and same.delta == 0
+
+
+def test_popularity_groups_and_group_means():
+    from unisid.evaluate import metrics_by_group, popularity_groups
+
+    counts = np.array([0, 3, 5, 6, 40])  # train interactions per item
+    targets = np.array([0, 1, 2, 3, 4, 4])
+    group, labels = popularity_groups(counts, targets, [5, 20])
+    assert labels == ["0-5", "6-20", ">20"]
+    assert group.tolist() == [0, 0, 0, 1, 2, 2]
+    per_user = {"recall@10": np.array([1.0, 0.0, 0.0, 1.0, 1.0, 0.0])}
+    rows = metrics_by_group(per_user, group, labels)
+    assert [r["users"] for r in rows] == [3, 1, 2]
+    assert [r["recall@10"] for r in rows] == pytest.approx([1 / 3, 1.0, 0.5])

@@ -5,12 +5,14 @@ from unisid.evaluate.metrics import (
     DEFAULT_KS,
     evaluate_rankings,
     metric_names,
+    metrics_by_group,
     per_user_metrics,
+    popularity_groups,
     target_ranks,
     topk_from_scores,
 )
 
 __all__ = [
-    "DEFAULT_KS", "compare_runs", "evaluate_rankings", "load_per_user", "metric_names", "paired_compare",
-    "per_user_metrics", "save_per_user", "target_ranks", "topk_from_scores",
+    "DEFAULT_KS", "compare_runs", "evaluate_rankings", "load_per_user", "metric_names", "metrics_by_group", "paired_compare",
+    "per_user_metrics", "popularity_groups", "save_per_user", "target_ranks", "topk_from_scores",
 ]

@@ -72,3 +72,28 @@ def topk_from_scores(scores: torch.Tensor, k: int, exclude: list[np.ndarray] | N
             if len(items):
                 scores[u, torch.as_tensor(items)] = float("-inf")
     return torch.topk(scores, min(k, scores.shape[1]), dim=1).indices.cpu().numpy()
+
+
+def metrics_by_group(per_user: dict[str, np.ndarray], group: np.ndarray, labels: Sequence[str]) -> list[dict]:
+    """Mean per-user metrics within each group (e.g. target-item popularity bucket ``group[u]`` in
+    ``0..len(labels)-1``): one row per group with its label and user count."""
+    group = np.asarray(group)
+    rows = []
+    for g, label in enumerate(labels):
+        sel = group == g
+        rows.append({"group": label, "users": int(sel.sum()),
+                     **{k: float(v[sel].mean()) if sel.any() else float("nan") for k, v in per_user.items()}})
+    return rows
+
+
+def popularity_groups(counts: np.ndarray, targets: np.ndarray, edges: Sequence[int]) -> tuple[np.ndarray, list[str]]:
+    """Bucket each user's target item by its train interaction count: ``edges`` (ascending upper
+    bounds, inclusive) give buckets ``<=e0``, ``e0+1..e1``, ..., ``>e_last``. Returns (group per user, labels)."""
+    c = np.asarray(counts)[np.asarray(targets)]
+    group = np.searchsorted(np.asarray(edges), c, side="left")
+    labels, lo = [], 0
+    for e in edges:
+        labels.append(f"{lo}-{e}")
+        lo = e + 1
+    labels.append(f">{edges[-1]}")
+    return group, labels
