@@ -78,6 +78,7 @@ def test_run_tiger_end_to_end_and_compare(cli, tmp_path):
     assert set(m["test"]) >= {"recall@5", "recall@10", "ndcg@5", "ndcg@10"}
     page = (tmp_path / "a" / "report.html").read_text()
     assert "data:image/png;base64" in page and "SID prefix tree" in page and "ndcg@10" in page
+    assert "by target-item popularity" in page and page.count("<td>0-5</td>") == 1
     code, _, _ = cli("run", "configs/quickstart.yaml", *args, "--set", "seed=7", "--out", str(tmp_path / "b"))
     assert code == 0
     code, out, _ = cli("compare", str(tmp_path / "a"), str(tmp_path / "b"))

@@ -217,5 +217,5 @@ def run_experiment(run: Run, cfg: Config) -> dict:
     from unisid.report.html import write_report
 
     rep_inputs = ["metrics.json", "rec/history.json"] + (["sids.json", "sid_report.json"] if backbone.needs_sids else [])
-    run.stage("report", {"v": 1}, ["report.html"], lambda: write_report(run.root, ds), inputs=rep_inputs)
+    run.stage("report", {"v": 2}, ["report.html"], lambda: write_report(run.root, ds), inputs=rep_inputs)
     return read_json(run.path("metrics.json"))

@@ -168,7 +168,8 @@ def test_two_steps_train_and_eval_write_metrics(tmp_path, cli):
     ranked = np.load(out / "rankings" / "test.npy")
     users = np.load(out / "rankings" / "eval_users.npy")
     assert (ranked[users] >= 0).all()  # evaluated users get real items only
-    assert (out / "report.html").exists()
+    page = (out / "report.html").read_text()
+    assert "fixed sample of 30 users" in page and "by target-item popularity" in page
 
 
 def test_default_llm_is_the_packaged_smollm2_gguf():

@@ -110,6 +110,24 @@ def _sid_table(rep: dict) -> str:
     return "<table>" + "".join(f"<tr><td>{html.escape(str(a))}</td><td>{b}</td></tr>" for a, b in rows) + "</table>"
 
 
+def _popularity_table(run_dir: Path, ds: Dataset, edges=(5, 10, 20, 40)) -> str:
+    """Test metrics per bucket of the target item's train interaction count: does the model reach
+    the long tail or only popular items?"""
+    from unisid.data import LeaveOneOut
+    from unisid.evaluate import load_per_user, metrics_by_group, popularity_groups
+
+    users, pu = load_per_user(run_dir, "test")
+    split = LeaveOneOut.from_dataset(ds)
+    _, items = split.train_interactions()
+    group, labels = popularity_groups(np.bincount(items, minlength=ds.n_items), split.test_target, list(edges))
+    index = {u: i for i, u in enumerate(ds.user_ids)}
+    group = group[[index[str(u)] for u in users]]  # the evaluated users (all, or a fixed sample)
+    head = "".join(f"<th>{k}</th>" for k in ("target train interactions", "users", "recall@10", "ndcg@10"))
+    body = "".join(f"<tr><td>{r['group']}</td><td>{r['users']}</td><td>{r['recall@10']:.4f}</td>"
+                   f"<td>{r['ndcg@10']:.4f}</td></tr>" for r in metrics_by_group(pu, group, labels))
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
 def write_report(run_dir: Path, ds: Dataset) -> Path:
     run_dir = Path(run_dir)
     figs = run_dir / "figures"
@@ -119,6 +137,8 @@ def write_report(run_dir: Path, ds: Dataset) -> Path:
              f"{ds.n_users:,} users, {ds.n_items:,} items, {ds.n_interactions:,} interactions</p>"]
     if (run_dir / "metrics.json").exists():
         parts += ["<h2>Metrics (full ranking, leave-one-out)</h2>", _metrics_table(read_json(run_dir / "metrics.json"))]
+    if (run_dir / "per_user" / "test.npz").exists():
+        parts += ["<h2>Test metrics by target-item popularity</h2>", _popularity_table(run_dir, ds)]
     hist_path = run_dir / "rec" / "history.json"
     if hist_path.exists() and plot_training(read_json(hist_path), figs / "training.png"):
         parts += ["<h2>Training and validation</h2>", _img(figs / "training.png")]
