@@ -165,6 +165,10 @@ def _print_sid_summary(rep: dict) -> None:
     table.add_row("CF cosine L1 / L1+2 / random", f"{c['level1']:.3f} / {c['level12']:.3f} / {c['random']:.3f}")
     table.add_row("co-interaction L1 / L1+2 / random",
                   f"{c['co_interaction_level1']:.4f} / {c['co_interaction_level12']:.4f} / {c['co_interaction_random']:.4f}")
+    if "sequential_consistency" in rep:
+        q = rep["sequential_consistency"]
+        table.add_row("next-item L1 code: information from previous L1 (bits)",
+                      f"{q['mutual_information_level1']:.2f} of {q['next_level1_entropy']:.2f}")
     if "category_purity_level1" in rep:
         table.add_row("category purity L1 (majority baseline)",
                       f"{rep['category_purity_level1']:.3f} ({rep['category_purity_random']:.3f})")

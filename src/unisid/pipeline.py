@@ -148,6 +148,7 @@ def tokenize(run: Run, cfg: Config) -> Tokenized:
             codes, sizes, text, cf, split.item_cooccurrence(), ds.top_categories(),
             codes_before=read_npy(run.path("quantize/codes_raw.npy")),
             collision_info=qlog.get("collisions"), gates=extras.get("gates"), cold=cold,
+            transitions=split.train_transitions(),
         )
         rep["fusion"] = "import" if cfg.sids.import_path else cfg.fusion.method
         rep["quantizer"] = None if cfg.sids.import_path else cfg.quantizer.method
@@ -157,7 +158,7 @@ def tokenize(run: Run, cfg: Config) -> Tokenized:
     report_inputs = ["quantize/codes.npy", "quantize/codes_raw.npy", "quantize/log.json", "embed/text.npy", "embed/cf.npy"]
     if not cfg.sids.import_path:
         report_inputs.append("fuse/extras.npz")
-    run.stage("sid_report", {"sids": sid_key, "v": 1}, ["sid_report.json", "sid_report.png"], do_report,
+    run.stage("sid_report", {"sids": sid_key, "v": 2}, ["sid_report.json", "sid_report.png"], do_report,
               inputs=report_inputs)
     return Tokenized(ds, split, codes, sizes, unified, read_json(run.path("sid_report.json")), sid_key)
 

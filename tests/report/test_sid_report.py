@@ -46,3 +46,18 @@ def test_report_collisions_and_gates():
                      gates=np.array([0.2, 0.4, 0.9]), cold=np.array([False, False, True]))
     assert rep["collision_rate"] == pytest.approx(1 / 3)
     assert rep["gates"]["mean_cold_items"] == pytest.approx(0.9)
+
+
+def test_transition_information_hand_computed():
+    from unisid.report.sid_report import transition_information
+
+    codes = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    # item 0 -> item 2 and item 2 -> item 0 only: the L1 code of the next item is determined
+    det = transition_information(codes, np.array([0, 2, 0, 2]), np.array([2, 0, 2, 0]))
+    assert det["next_level1_entropy"] == pytest.approx(1.0)
+    assert det["next_level1_given_prev_entropy"] == pytest.approx(0.0)
+    assert det["mutual_information_level1"] == pytest.approx(1.0)
+    assert det["same_level1_rate"] == 0.0 and det["same_level1_random"] == pytest.approx(0.5)
+    # every L1 pair equally often: the previous code says nothing
+    ind = transition_information(codes, np.array([0, 0, 2, 2]), np.array([1, 2, 0, 3]))
+    assert ind["mutual_information_level1"] == pytest.approx(0.0, abs=1e-12)

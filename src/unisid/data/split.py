@@ -77,6 +77,14 @@ class LeaveOneOut:
                 users.append(u)
         return hist, np.asarray(tgt, dtype=np.int64), np.asarray(users, dtype=np.int64)
 
+    def train_transitions(self) -> tuple[np.ndarray, np.ndarray]:
+        """(previous item, next item) of every consecutive pair in the train parts."""
+        prev = [s[:-1] for s in self.train if len(s) > 1]
+        nxt = [s[1:] for s in self.train if len(s) > 1]
+        if not prev:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(prev).astype(np.int64), np.concatenate(nxt).astype(np.int64)
+
     def train_interactions(self) -> tuple[np.ndarray, np.ndarray]:
         """(users, items) of every train interaction, duplicates within a user removed."""
         users = np.concatenate([np.full(len(s), u, dtype=np.int64) for u, s in enumerate(self.train)])

@@ -99,8 +99,8 @@ def _sid_table(rep: dict) -> str:
     for lv in rep["levels"]:
         rows.append((f"level {lv['level']} codes used / size (perplexity)",
                      f"{lv['codes_used']}/{lv['codebook_size']} ({lv['perplexity']:.1f})"))
-    for name in ("semantic_consistency", "collaborative_consistency"):
-        for k, v in rep[name].items():
+    for name in ("semantic_consistency", "collaborative_consistency", "sequential_consistency"):
+        for k, v in rep.get(name, {}).items():
             rows.append((f"{name.replace('_', ' ')}: {k}", f"{v:.4f}"))
     if "category_purity_level1" in rep:
         rows.append(("category purity level 1 (majority baseline)",

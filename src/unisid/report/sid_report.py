@@ -76,6 +76,24 @@ def category_purity(codes: np.ndarray, top_categories: list[str]) -> float:
     return float(total / len(codes))
 
 
+def transition_information(codes: np.ndarray, prev: np.ndarray, nxt: np.ndarray) -> dict:
+    """How much a level-1 code tells about the next item's level-1 code, over train transitions
+    (item ``prev[i]`` followed by ``nxt[i]``): what a generative recommender must predict first.
+    Entropies in bits; random = same-code rate of independent draws from the code frequencies."""
+    a, b = codes[prev, 0], codes[nxt, 0]
+    k = int(codes[:, 0].max()) + 1
+    joint = np.zeros((k, k))
+    np.add.at(joint, (a, b), 1.0)
+    p = joint / joint.sum()
+    pa, pb = p.sum(1), p.sum(0)
+    nz = p > 0
+    h_next = float(-(pb[pb > 0] * np.log2(pb[pb > 0])).sum())
+    h_cond = float(-(p[nz] * np.log2(p[nz] / np.broadcast_to(pa[:, None], p.shape)[nz])).sum())
+    return {"next_level1_entropy": h_next, "next_level1_given_prev_entropy": h_cond,
+            "mutual_information_level1": h_next - h_cond, "same_level1_rate": float((a == b).mean()),
+            "same_level1_random": float((pa * pb).sum())}
+
+
 def sid_report(
     codes: np.ndarray,
     codebook_sizes: list[int],
@@ -87,6 +105,7 @@ def sid_report(
     collision_info: dict | None = None,
     gates: np.ndarray | None = None,
     cold: np.ndarray | None = None,
+    transitions: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict:
     """Everything ``sid_report.json`` holds; ``codes`` are the final SIDs (n, L)."""
     rep: dict = {
@@ -113,6 +132,8 @@ def sid_report(
         "co_interaction_level12": co_interaction_rate(cooccurrence, g12),
         "co_interaction_random": co_interaction_rate(cooccurrence, None),
     }
+    if transitions is not None and len(transitions[0]):
+        rep["sequential_consistency"] = transition_information(codes, *transitions)
     if top_categories is not None:
         rep["category_purity_level1"] = category_purity(codes, top_categories)
         rep["category_purity_random"] = float(Counter(top_categories).most_common(1)[0][1] / len(codes))
