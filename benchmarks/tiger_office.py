@@ -88,6 +88,23 @@ def popularity_section(runs: dict[str, list[Path]], edges=(5, 10, 20, 40)) -> st
             "occurs in the training interactions.\n\n" + table(rows, list(rows[0])) if rows else "")
 
 
+def sid_section(runs: dict[str, list[Path]], summary: dict) -> str:
+    """SID-report figures next to TIGER's test Recall@10 (first seed's SIDs): which property of the
+    SIDs goes with TIGER accuracy?"""
+    rows = []
+    for f, rs in runs.items():
+        rep = json.loads((rs[0] / "sid_report.json").read_text())
+        sem, col, seq = rep["semantic_consistency"], rep["collaborative_consistency"], rep.get("sequential_consistency", {})
+        rows.append({"fusion": f, "test recall@10 (mean)": summary[f]["recall@10"], "text cos L1": sem["level1"],
+                     "CF cos L1": col["level1"], "co-interaction L1": col["co_interaction_level1"],
+                     "next-L1 info (bits)": seq.get("mutual_information_level1", float("nan")),
+                     "same L1 as previous": seq.get("same_level1_rate", float("nan"))})
+    return ("\n## SID properties next to TIGER accuracy\n\nFrom each run's sid_report.json: mean text / LightGCN "
+            "cosine and co-interaction rate of items sharing a level-1 code, and how much the previous item's "
+            "level-1 code tells about the next item's (mutual information over train transitions, bits), i.e. how "
+            "predictable the first token TIGER generates is.\n\n" + table(rows, list(rows[0])))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--fusions", nargs="+", default=["text", "cf", "concat", "unger", "uqf"])
@@ -138,6 +155,7 @@ def main() -> None:
         t, u = summary["text"], summary["uqf"]
         md += ("Relative change uqf vs text: " + ", ".join(f"{k} {100 * (u[k] / t[k] - 1):+.1f}%" for k in KEYS)
                + " (target: >= +5% on recall@10 and ndcg@10).\n")
+    md += sid_section(runs, summary)
     md += popularity_section(runs)
     md += "\n## Wall time per stage (s, first seed) and training throughput\n\n"
     md += table(stage_rows, list(dict.fromkeys(k for r in stage_rows for k in r)), {})
