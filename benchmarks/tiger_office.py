@@ -102,7 +102,8 @@ def sid_section(runs: dict[str, list[Path]], summary: dict) -> str:
     return ("\n## SID properties next to TIGER accuracy\n\nFrom each run's sid_report.json: mean text / LightGCN "
             "cosine and co-interaction rate of items sharing a level-1 code, and how much the previous item's "
             "level-1 code tells about the next item's (mutual information over train transitions, bits), i.e. how "
-            "predictable the first token TIGER generates is.\n\n" + table(rows, list(rows[0])))
+            "predictable the first token TIGER generates is (a plug-in estimate, biased upward by a similar amount for "
+            "all rows: compare rows, not absolute values), and how often consecutive items share a level-1 code.\n\n" + table(rows, list(rows[0])))
 
 
 def main() -> None:
