@@ -46,3 +46,14 @@ def table(rows: list[dict], cols: list[str], fmt: dict | None = None) -> str:
             cells.append(fmt.get(c, "{:.4f}").format(v) if isinstance(v, float) else str(v))
         out += "| " + " | ".join(cells) + " |\n"
     return out
+
+
+def write_results(name: str, md: str, summary: dict, note: str = "") -> None:
+    """benchmarks/results/<name>.md (+ optional notes) and <name>.json; prints the markdown."""
+    import json
+
+    if note:
+        md += f"\nNotes: {note}\n"
+    (RESULTS / f"{name}.md").write_text(md)
+    (RESULTS / f"{name}.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(md)

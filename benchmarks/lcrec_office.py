@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, ROOT, header, table  # noqa: E402
+from common import ROOT, header, table, write_results  # noqa: E402
 
 KEYS = ["recall@5", "recall@10", "ndcg@5", "ndcg@10"]
 
@@ -58,11 +58,7 @@ def main() -> None:
         cmp = [c for c in compare_runs(runs["text"], runs["uqf"]) if c.metric in KEYS]
         md += "\n## uqf vs text (`unisid compare`, same users; B = uqf, A = text)\n\n"
         md += table([vars(c) for c in cmp], ["metric", "a", "b", "delta", "t_pvalue", "bootstrap_pvalue"])
-    if args.note:
-        md += f"\nNotes: {args.note}\n"
-    (RESULTS / "lcrec_office.md").write_text(md)
-    (RESULTS / "lcrec_office.json").write_text(json.dumps(summary, indent=2) + "\n")
-    print(md)
+    write_results("lcrec_office", md, summary, args.note)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, ROOT, header, table  # noqa: E402
+from common import ROOT, header, table, write_results  # noqa: E402
 
 KEYS = ["recall@5", "recall@10", "ndcg@5", "ndcg@10"]
 
@@ -164,11 +164,7 @@ def main() -> None:
     md += (f"\nPlain HF T5 (4+4 layers, d_model 128, d_ff 1024, fp32, random unbucketed batches of 256): "
            f"{plain:.0f} samples/s on the same data. unisid's TIGER (same architecture, bf16 autocast, "
            f"length-bucketed batches): median samples/s in the table above.\n")
-    if args.note:
-        md += f"\nNotes: {args.note}\n"
-    (RESULTS / "tiger_office.md").write_text(md)
-    (RESULTS / "tiger_office.json").write_text(json.dumps(summary, indent=2) + "\n")
-    print(md)
+    write_results("tiger_office", md, summary, args.note)
 
 
 if __name__ == "__main__":
