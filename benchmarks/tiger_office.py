@@ -63,25 +63,22 @@ def plain_t5_throughput(run: Path, steps: int = 30, batch: int = 256) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def popularity_section(runs: dict[str, list[Path]], edges=(5, 10, 20, 40)) -> str:
+def popularity_section(runs: dict[str, list[Path]]) -> str:
     """Test Recall@10 / NDCG@10 per bucket of the target item's train interaction count (first seed)."""
     from unisid.config import load_config
     from unisid.data import LeaveOneOut, load_dataset
-    from unisid.evaluate import load_per_user, metrics_by_group, popularity_groups
+    from unisid.evaluate import by_target_popularity, load_per_user
 
     first = next(iter(runs.values()))[0]
     cfg = load_config(first / "config.yaml")
     ds = load_dataset(cfg.data.path, cfg.data, warn=False)
     split = LeaveOneOut.from_dataset(ds, cfg.data.max_history)
-    _, items = split.train_interactions()
-    counts = np.bincount(items, minlength=ds.n_items)
-    group, labels = popularity_groups(counts, split.test_target, list(edges))
     rows = []
     for f, rs in runs.items():
         users, pu = load_per_user(rs[0], "test")
         if len(users) != ds.n_users:
             continue
-        for r in metrics_by_group(pu, group, labels):
+        for r in by_target_popularity(pu, split):
             rows.append({"fusion": f, "target train interactions": r["group"], "users": r["users"],
                          "recall@10": r["recall@10"], "ndcg@10": r["ndcg@10"]})
     return ("\n## By target-item popularity (test, first seed)\n\nUsers grouped by how often their test item "

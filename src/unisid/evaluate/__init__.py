@@ -3,6 +3,7 @@
 from unisid.evaluate.compare import compare_runs, load_per_user, paired_compare, save_per_user
 from unisid.evaluate.metrics import (
     DEFAULT_KS,
+    by_target_popularity,
     evaluate_rankings,
     metric_names,
     metrics_by_group,
@@ -13,6 +14,6 @@ from unisid.evaluate.metrics import (
 )
 
 __all__ = [
-    "DEFAULT_KS", "compare_runs", "evaluate_rankings", "load_per_user", "metric_names", "metrics_by_group", "paired_compare",
+    "DEFAULT_KS", "by_target_popularity", "compare_runs", "evaluate_rankings", "load_per_user", "metric_names", "metrics_by_group", "paired_compare",
     "per_user_metrics", "popularity_groups", "save_per_user", "target_ranks", "topk_from_scores",
 ]

@@ -86,6 +86,15 @@ def metrics_by_group(per_user: dict[str, np.ndarray], group: np.ndarray, labels:
     return rows
 
 
+def by_target_popularity(per_user: dict[str, np.ndarray], split, stage: str = "test",
+                         users: np.ndarray | None = None, edges: Sequence[int] = (5, 10, 20, 40)) -> list[dict]:
+    """``metrics_by_group`` over buckets of the target item's train interaction count; ``users``
+    = the split's user indices the per-user arrays belong to (default: every user)."""
+    _, items = split.train_interactions()
+    group, labels = popularity_groups(np.bincount(items, minlength=split.n_items), split.targets(stage), edges)
+    return metrics_by_group(per_user, group if users is None else group[users], labels)
+
+
 def popularity_groups(counts: np.ndarray, targets: np.ndarray, edges: Sequence[int]) -> tuple[np.ndarray, list[str]]:
     """Bucket each user's target item by its train interaction count: ``edges`` (ascending upper
     bounds, inclusive) give buckets ``<=e0``, ``e0+1..e1``, ..., ``>e_last``. Returns (group per user, labels)."""

@@ -10,6 +10,8 @@ response positions only, which saves the (tokens x vocabulary) logits of the pro
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -20,7 +22,7 @@ from unisid.recommend.base import Rankings, RecContext, register_backbone
 from unisid.recommend.llm import add_sid_tokens, load_causal_lm, wrap_peft
 from unisid.recommend.loop import Task, final_rankings, fit_generative, rank_in_batches, validation_users
 from unisid.recommend.prompts import PromptBuilder
-from unisid.recommend.sid_vocab import bucketed_batches
+from unisid.recommend.sid_vocab import bucketed_batches, pad_batch
 from unisid.train import seed_everything
 
 IGNORE = -100
@@ -55,10 +57,7 @@ class LCRecTask(Task):
             self.seqs.append(np.asarray(p + r, dtype=np.int64))
             self.n_prompt.append(len(p))
         self.lengths = np.array([len(s) for s in self.seqs])
-        counts: dict[str, int] = {}
-        for ex in self.examples:
-            counts[ex.task] = counts.get(ex.task, 0) + 1
-        self.task_counts = counts
+        self.task_counts = dict(Counter(ex.task for ex in self.examples))
 
     def _encode_prompt(self, prompt: str) -> list[int]:
         ids = self.tok(prompt, add_special_tokens=False)["input_ids"]
@@ -76,16 +75,11 @@ class LCRecTask(Task):
 
     def collate(self, batch: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Right-padded (ids, mask, labels), each (B, S); labels are IGNORE on prompt and padding."""
-        n = int(self.lengths[batch].max())
-        ids = torch.full((len(batch), n), self.tok.pad_token_id, dtype=torch.long)
-        mask = torch.zeros((len(batch), n), dtype=torch.long)
-        labels = torch.full((len(batch), n), IGNORE, dtype=torch.long)
-        for row, i in enumerate(batch):
-            s = torch.from_numpy(self.seqs[i])
-            ids[row, : len(s)] = s
-            mask[row, : len(s)] = 1
-            labels[row, self.n_prompt[i] : len(s)] = s[self.n_prompt[i] :]
-        return ids, mask, labels
+        seqs = [self.seqs[i] for i in batch]
+        ids, mask = pad_batch(seqs, self.tok.pad_token_id)
+        labels, _ = pad_batch([np.where(np.arange(len(s)) < self.n_prompt[i], IGNORE, s)
+                               for i, s in zip(batch, seqs, strict=True)], IGNORE)
+        return torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(labels)
 
     def loss(self, batch: np.ndarray) -> torch.Tensor:
         ids, mask, labels = (t.to(self.device) for t in self.collate(batch))
@@ -101,13 +95,8 @@ class LCRecTask(Task):
         """Left-padded seqrec prompts: (ids, mask), each (B, S)."""
         split = self.ctx.split
         seqs = [self._encode_prompt(self.prompts.seqrec_prompt(split.history(int(u), stage))) for u in users]
-        n = max(len(s) for s in seqs)
-        ids = torch.full((len(seqs), n), self.tok.pad_token_id, dtype=torch.long)
-        mask = torch.zeros((len(seqs), n), dtype=torch.long)
-        for row, s in enumerate(seqs):
-            ids[row, n - len(s) :] = torch.tensor(s)
-            mask[row, n - len(s) :] = 1
-        return ids, mask
+        ids, mask = pad_batch(seqs, self.tok.pad_token_id, left=True)
+        return torch.from_numpy(ids), torch.from_numpy(mask)
 
     @torch.no_grad()
     def beam_search(self, ids: torch.Tensor, mask: torch.Tensor, beam: int, topk: int) -> tuple[np.ndarray, np.ndarray]:

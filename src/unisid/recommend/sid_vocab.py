@@ -49,14 +49,15 @@ class SIDVocab:
         return out
 
 
-def pad_batch(seqs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Right-pad token lists: (ids (B, S), mask (B, S))."""
+def pad_batch(seqs: list, pad: int = PAD, left: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Pad token lists to the longest (right, or left for decoding prompts): (ids (B, S), mask (B, S))."""
     n = max(len(s) for s in seqs)
-    ids = np.full((len(seqs), n), PAD, dtype=np.int64)
+    ids = np.full((len(seqs), n), pad, dtype=np.int64)
     mask = np.zeros((len(seqs), n), dtype=np.int64)
     for i, s in enumerate(seqs):
-        ids[i, : len(s)] = s
-        mask[i, : len(s)] = 1
+        span = slice(n - len(s), n) if left else slice(0, len(s))
+        ids[i, span] = s
+        mask[i, span] = 1
     return ids, mask
 
 

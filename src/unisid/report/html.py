@@ -110,21 +110,19 @@ def _sid_table(rep: dict) -> str:
     return "<table>" + "".join(f"<tr><td>{html.escape(str(a))}</td><td>{b}</td></tr>" for a, b in rows) + "</table>"
 
 
-def _popularity_table(run_dir: Path, ds: Dataset, edges=(5, 10, 20, 40)) -> str:
+def _popularity_table(run_dir: Path, ds: Dataset) -> str:
     """Test metrics per bucket of the target item's train interaction count: does the model reach
     the long tail or only popular items?"""
     from unisid.data import LeaveOneOut
-    from unisid.evaluate import load_per_user, metrics_by_group, popularity_groups
+    from unisid.evaluate import by_target_popularity, load_per_user
 
     users, pu = load_per_user(run_dir, "test")
-    split = LeaveOneOut.from_dataset(ds)
-    _, items = split.train_interactions()
-    group, labels = popularity_groups(np.bincount(items, minlength=ds.n_items), split.test_target, list(edges))
     index = {u: i for i, u in enumerate(ds.user_ids)}
-    group = group[[index[str(u)] for u in users]]  # the evaluated users (all, or a fixed sample)
+    rows = by_target_popularity(pu, LeaveOneOut.from_dataset(ds), "test",
+                                np.array([index[str(u)] for u in users]))  # the evaluated users
     head = "".join(f"<th>{k}</th>" for k in ("target train interactions", "users", "recall@10", "ndcg@10"))
     body = "".join(f"<tr><td>{r['group']}</td><td>{r['users']}</td><td>{r['recall@10']:.4f}</td>"
-                   f"<td>{r['ndcg@10']:.4f}</td></tr>" for r in metrics_by_group(pu, group, labels))
+                   f"<td>{r['ndcg@10']:.4f}</td></tr>" for r in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
